@@ -1,0 +1,226 @@
+//! [`AttGanConfig`]: every hyper-parameter that shapes the networks.
+
+use burn::config::Config;
+
+use crate::attributes::DEFAULT_ATTRIBUTES;
+use crate::error::AttGanError;
+
+/// Normalisation after a convolution. AttGAN uses batch norm in G and instance norm in D
+/// (batch norm would break the per-sample gradient penalty of WGAN-GP).
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum Norm {
+    /// No normalisation; the convolution then gets a bias.
+    None,
+    /// Batch normalisation (batch statistics in training, running statistics otherwise).
+    Batch,
+    /// Instance normalisation with a per-channel affine transform.
+    Instance,
+    /// Layer normalisation over (C, H, W) with a per-channel affine transform.
+    Layer,
+}
+
+/// The AttGAN architecture. [`AttGanConfig::default`] is the paper's 128x128 model with the
+/// 13 default CelebA attributes, one shortcut and one injection layer.
+#[derive(Config, Debug, PartialEq)]
+pub struct AttGanConfig {
+    /// Side of the square input and output images, in pixels.
+    #[config(default = 128)]
+    pub image_size: usize,
+    /// The attributes the generator is conditioned on and the classifier predicts, in order.
+    #[config(default = "DEFAULT_ATTRIBUTES.iter().map(|s| s.to_string()).collect()")]
+    pub attributes: Vec<String>,
+    /// Channels of Genc's first layer; layer i has min(enc_dim * 2^i, max_dim).
+    #[config(default = 64)]
+    pub enc_dim: usize,
+    /// Number of stride-2 convolutions in Genc.
+    #[config(default = 5)]
+    pub enc_layers: usize,
+    /// Normalisation in Genc.
+    #[config(default = "Norm::Batch")]
+    pub enc_norm: Norm,
+    /// Channel scale of Gdec; its layer i (but the last) has min(dec_dim * 2^(n-1-i), max_dim).
+    #[config(default = 64)]
+    pub dec_dim: usize,
+    /// Number of stride-2 transposed convolutions in Gdec; must equal `enc_layers`.
+    #[config(default = 5)]
+    pub dec_layers: usize,
+    /// Normalisation in Gdec.
+    #[config(default = "Norm::Batch")]
+    pub dec_norm: Norm,
+    /// Channels of the shared D/C trunk's first layer.
+    #[config(default = 64)]
+    pub dis_dim: usize,
+    /// Number of stride-2 convolutions in the D/C trunk.
+    #[config(default = 5)]
+    pub dis_layers: usize,
+    /// Normalisation in the D/C trunk.
+    #[config(default = "Norm::Instance")]
+    pub dis_norm: Norm,
+    /// Width of the hidden fully connected layer of each head (adversarial and classifier).
+    #[config(default = 1024)]
+    pub dis_fc_dim: usize,
+    /// Upper bound on any convolution's channel count.
+    #[config(default = 1024)]
+    pub max_dim: usize,
+    /// How many decoder layers receive the mirrored encoder feature map (U-Net style skip).
+    #[config(default = 1)]
+    pub shortcut_layers: usize,
+    /// How many decoder layers receive the tiled attribute vector again, besides the latent.
+    #[config(default = 1)]
+    pub inject_layers: usize,
+    /// Negative slope of the LeakyReLUs in Genc and D.
+    #[config(default = 0.2)]
+    pub leaky_slope: f64,
+    /// Attributes enter G as (2a - 1) * thres_int.
+    #[config(default = 0.5)]
+    pub thres_int: f64,
+}
+
+impl Default for AttGanConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AttGanConfig {
+    /// Number of attributes.
+    pub fn n_attrs(&self) -> usize {
+        self.attributes.len()
+    }
+
+    /// Output channels of Genc's layer `i`.
+    pub fn enc_channels(&self, i: usize) -> usize {
+        (self.enc_dim << i).min(self.max_dim)
+    }
+
+    /// Output channels of Gdec's layer `i` (3 for the last one).
+    pub fn dec_channels(&self, i: usize) -> usize {
+        if i + 1 == self.dec_layers {
+            3
+        } else {
+            (self.dec_dim << (self.dec_layers - 1 - i)).min(self.max_dim)
+        }
+    }
+
+    /// Input channels of Gdec's layer `i`: the previous output plus the shortcut and the
+    /// injected attributes where this layer takes them.
+    pub fn dec_in_channels(&self, i: usize) -> usize {
+        if i == 0 {
+            return self.enc_channels(self.enc_layers - 1) + self.n_attrs();
+        }
+        let mut n = self.dec_channels(i - 1);
+        if self.shortcut_layers > i - 1 {
+            n += self.enc_channels(self.enc_layers - 1 - i);
+        }
+        if self.inject_layers > i - 1 {
+            n += self.n_attrs();
+        }
+        n
+    }
+
+    /// Output channels of the D/C trunk's layer `i`.
+    pub fn dis_channels(&self, i: usize) -> usize {
+        (self.dis_dim << i).min(self.max_dim)
+    }
+
+    /// Spatial side of the trunk's last feature map.
+    pub fn dis_feature_size(&self) -> usize {
+        self.image_size >> self.dis_layers
+    }
+
+    /// Length of the flattened trunk output that feeds both heads.
+    pub fn dis_flat_features(&self) -> usize {
+        let s = self.dis_feature_size();
+        self.dis_channels(self.dis_layers - 1) * s * s
+    }
+
+    /// Index of an attribute in this model's attribute list.
+    pub fn attribute_index(&self, name: &str) -> crate::Result<usize> {
+        self.attributes
+            .iter()
+            .position(|a| a == name)
+            .ok_or_else(|| AttGanError::UnknownAttribute {
+                name: name.to_string(),
+                known: self.attributes.clone(),
+            })
+    }
+
+    /// Checks that the configuration describes a network that can be built and run.
+    pub fn validate(&self) -> crate::Result<()> {
+        let fail = |msg: String| Err(AttGanError::InvalidConfig(msg));
+        if self.attributes.is_empty() {
+            return fail("`attributes` is empty; AttGAN needs at least one attribute".into());
+        }
+        for (i, name) in self.attributes.iter().enumerate() {
+            if name.trim().is_empty() {
+                return fail(format!("`attributes[{i}]` is an empty name"));
+            }
+            if self.attributes[..i].contains(name) {
+                return fail(format!("`attributes` lists `{name}` twice"));
+            }
+        }
+        for (field, value) in [
+            ("enc_dim", self.enc_dim),
+            ("dec_dim", self.dec_dim),
+            ("dis_dim", self.dis_dim),
+            ("dis_fc_dim", self.dis_fc_dim),
+            ("max_dim", self.max_dim),
+            ("enc_layers", self.enc_layers),
+            ("dec_layers", self.dec_layers),
+            ("dis_layers", self.dis_layers),
+        ] {
+            if value == 0 {
+                return fail(format!("`{field}` must be at least 1, got 0"));
+            }
+        }
+        if self.dec_layers != self.enc_layers {
+            return fail(format!(
+                "`dec_layers` ({}) must equal `enc_layers` ({}) so that Gdec returns to the input size",
+                self.dec_layers, self.enc_layers
+            ));
+        }
+        for (field, layers) in [("enc_layers", self.enc_layers), ("dis_layers", self.dis_layers)] {
+            if layers >= usize::BITS as usize || self.image_size % (1 << layers) != 0 || self.image_size >> layers == 0 {
+                return fail(format!(
+                    "`image_size` ({}) must be a positive multiple of 2^{field} = 2^{layers}",
+                    self.image_size
+                ));
+            }
+        }
+        if self.shortcut_layers > self.dec_layers - 1 {
+            return fail(format!(
+                "`shortcut_layers` ({}) must be at most dec_layers - 1 = {}",
+                self.shortcut_layers,
+                self.dec_layers - 1
+            ));
+        }
+        if self.inject_layers > self.dec_layers - 1 {
+            return fail(format!(
+                "`inject_layers` ({}) must be at most dec_layers - 1 = {}",
+                self.inject_layers,
+                self.dec_layers - 1
+            ));
+        }
+        if !(0.0..1.0).contains(&self.leaky_slope) {
+            return fail(format!("`leaky_slope` must be in [0, 1), got {}", self.leaky_slope));
+        }
+        if !(self.thres_int > 0.0 && self.thres_int.is_finite()) {
+            return fail(format!("`thres_int` must be positive, got {}", self.thres_int));
+        }
+        Ok(())
+    }
+
+    /// Reads a JSON config file and validates it.
+    pub fn from_json_file(path: impl AsRef<std::path::Path>) -> crate::Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| AttGanError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let config: Self = serde_json::from_str(&text).map_err(|e| {
+            AttGanError::InvalidConfig(format!("{}: {e}", path.display()))
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+}

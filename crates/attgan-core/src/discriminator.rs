@@ -1,0 +1,110 @@
+//! The critic D and the attribute classifier C, which share one convolutional trunk.
+
+use burn::module::Module;
+use burn::tensor::{Tensor, backend::Backend};
+
+use crate::config::AttGanConfig;
+use crate::layers::{Activation, ConvBlock, Dense, materialize};
+
+/// Hidden FC layer, LeakyReLU, output FC layer: one head on the flattened trunk features.
+#[derive(Module, Debug)]
+pub struct Head<B: Backend> {
+    /// Flattened features -> `dis_fc_dim`.
+    pub hidden: Dense<B>,
+    /// `dis_fc_dim` -> outputs.
+    pub output: Dense<B>,
+    /// Slope of the LeakyReLU between them.
+    pub leaky_slope: f64,
+}
+
+impl<B: Backend> Head<B> {
+    fn new(d_in: usize, d_hidden: usize, d_out: usize, leaky_slope: f64, device: &B::Device) -> Self {
+        Self {
+            hidden: Dense::new(d_in, d_hidden, device),
+            output: Dense::new(d_hidden, d_out, device),
+            leaky_slope,
+        }
+    }
+
+    /// [N, features] -> [N, outputs].
+    pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        let h = Activation::LeakyRelu(self.leaky_slope).forward(self.hidden.forward(x));
+        self.output.forward(h)
+    }
+}
+
+/// D and C: a trunk of `dis_layers` x [conv 4x4 s2 -> norm -> LeakyReLU], then an adversarial
+/// head (one unbounded WGAN critic score) and a classifier head (one logit per attribute).
+#[derive(Module, Debug)]
+pub struct Discriminator<B: Backend> {
+    /// The shared convolutional trunk.
+    pub trunk: Vec<ConvBlock<B>>,
+    /// The WGAN critic head, D.
+    pub adv: Head<B>,
+    /// The attribute classifier head, C.
+    pub cls: Head<B>,
+    /// Side of the images it takes.
+    pub image_size: usize,
+}
+
+impl<B: Backend> Discriminator<B> {
+    /// Every trunk layer's output, shallowest first.
+    pub fn trunk_all(&self, x: Tensor<B, 4>) -> Vec<Tensor<B, 4>> {
+        let [_, c, h, w] = x.dims();
+        assert!(
+            c == 3 && h == self.image_size && w == self.image_size,
+            "D expects images [N, 3, {s}, {s}], got [_, {c}, {h}, {w}]",
+            s = self.image_size
+        );
+        let mut outs = Vec::with_capacity(self.trunk.len());
+        let mut z = x;
+        for layer in &self.trunk {
+            z = layer.forward(z);
+            outs.push(z.clone());
+        }
+        outs
+    }
+
+    /// The flattened trunk features [N, C*h*w] that both heads read.
+    pub fn features(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
+        self.trunk_all(x).pop().expect("the trunk has at least one layer").flatten(1, 3)
+    }
+
+    /// Critic scores D(x), [N, 1].
+    pub fn forward_adv(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
+        self.adv.forward(self.features(x))
+    }
+
+    /// Attribute logits C(x), [N, n_attrs].
+    pub fn forward_cls(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
+        self.cls.forward(self.features(x))
+    }
+
+    /// Both heads on one trunk pass: (critic scores [N, 1], attribute logits [N, n_attrs]).
+    pub fn forward(&self, x: Tensor<B, 4>) -> (Tensor<B, 2>, Tensor<B, 2>) {
+        let f = self.features(x);
+        (self.adv.forward(f.clone()), self.cls.forward(f))
+    }
+}
+
+impl AttGanConfig {
+    /// Builds D/C with freshly initialised weights. Panics with the validation message if the
+    /// config is invalid; call [`AttGanConfig::validate`] first to handle that as an error.
+    pub fn init_discriminator<B: Backend>(&self, device: &B::Device) -> Discriminator<B> {
+        self.validate().unwrap_or_else(|e| panic!("{e}"));
+        let slope = Activation::LeakyRelu(self.leaky_slope);
+        let trunk = (0..self.dis_layers)
+            .map(|i| {
+                let c_in = if i == 0 { 3 } else { self.dis_channels(i - 1) };
+                ConvBlock::new(c_in, self.dis_channels(i), self.dis_norm, slope, device)
+            })
+            .collect();
+        let flat = self.dis_flat_features();
+        materialize(Discriminator {
+            trunk,
+            adv: Head::new(flat, self.dis_fc_dim, 1, self.leaky_slope, device),
+            cls: Head::new(flat, self.dis_fc_dim, self.n_attrs(), self.leaky_slope, device),
+            image_size: self.image_size,
+        })
+    }
+}

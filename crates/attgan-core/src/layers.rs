@@ -1,0 +1,188 @@
+//! The building blocks shared by G and D: convolution + norm + activation blocks, a fully
+//! connected layer written as a plain matmul, and attribute tiling.
+
+use burn::module::{Initializer, Module, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, GroupNorm, GroupNormConfig, InstanceNorm, InstanceNormConfig, PaddingConfig2d};
+use burn::tensor::activation::{leaky_relu, relu, tanh};
+use burn::tensor::{Tensor, backend::Backend};
+
+use crate::config::Norm;
+
+/// A normalisation layer chosen by [`Norm`].
+#[derive(Module, Debug)]
+pub enum NormLayer<B: Backend> {
+    /// Batch normalisation.
+    Batch(BatchNorm<B>),
+    /// Instance normalisation (affine).
+    Instance(InstanceNorm<B>),
+    /// Layer normalisation over (C, H, W), as group norm with one group.
+    Layer(GroupNorm<B>),
+}
+
+impl<B: Backend> NormLayer<B> {
+    /// The layer for `norm` over `channels`, or `None` for [`Norm::None`].
+    pub fn new(norm: Norm, channels: usize, device: &B::Device) -> Option<Self> {
+        match norm {
+            Norm::None => None,
+            Norm::Batch => Some(Self::Batch(BatchNormConfig::new(channels).init(device))),
+            Norm::Instance => Some(Self::Instance(InstanceNormConfig::new(channels).init(device))),
+            Norm::Layer => Some(Self::Layer(GroupNormConfig::new(1, channels).init(device))),
+        }
+    }
+
+    /// Normalises a [N, C, H, W] tensor.
+    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        match self {
+            Self::Batch(n) => n.forward(x),
+            Self::Instance(n) => n.forward(x),
+            Self::Layer(n) => n.forward(x),
+        }
+    }
+}
+
+/// The non-linearity that ends a block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation {
+    /// LeakyReLU with the given negative slope.
+    LeakyRelu(f64),
+    /// ReLU.
+    Relu,
+    /// tanh, for images in [-1, 1].
+    Tanh,
+    /// Identity.
+    Linear,
+}
+
+impl Activation {
+    /// Applies the activation.
+    pub fn forward<B: Backend, const D: usize>(self, x: Tensor<B, D>) -> Tensor<B, D> {
+        match self {
+            Self::LeakyRelu(slope) => leaky_relu(x, slope),
+            Self::Relu => relu(x),
+            Self::Tanh => tanh(x),
+            Self::Linear => x,
+        }
+    }
+}
+
+/// Kernel 4, stride 2, padding 1: every AttGAN convolution halves (or doubles) the side.
+const KERNEL: usize = 4;
+
+/// 4x4 stride-2 convolution, optional norm, activation: one layer of Genc or of the D/C trunk.
+/// The convolution has a bias only when there is no norm (a norm's shift makes it redundant).
+#[derive(Module, Debug)]
+pub struct ConvBlock<B: Backend> {
+    /// The convolution.
+    pub conv: Conv2d<B>,
+    /// The normalisation, if any.
+    pub norm: Option<NormLayer<B>>,
+    /// The activation.
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+impl<B: Backend> ConvBlock<B> {
+    /// A block from `c_in` to `c_out` channels.
+    pub fn new(c_in: usize, c_out: usize, norm: Norm, activation: Activation, device: &B::Device) -> Self {
+        let conv = Conv2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
+            .with_stride([2, 2])
+            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+            .with_bias(norm == Norm::None)
+            .init(device);
+        Self { conv, norm: NormLayer::new(norm, c_out, device), activation }
+    }
+
+    /// [N, c_in, H, W] -> [N, c_out, H/2, W/2].
+    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        let x = self.conv.forward(x);
+        let x = match &self.norm {
+            Some(norm) => norm.forward(x),
+            None => x,
+        };
+        self.activation.forward(x)
+    }
+}
+
+/// 4x4 stride-2 transposed convolution, optional norm, activation: one layer of Gdec.
+#[derive(Module, Debug)]
+pub struct DeconvBlock<B: Backend> {
+    /// The transposed convolution.
+    pub deconv: ConvTranspose2d<B>,
+    /// The normalisation, if any.
+    pub norm: Option<NormLayer<B>>,
+    /// The activation.
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+impl<B: Backend> DeconvBlock<B> {
+    /// A block from `c_in` to `c_out` channels.
+    pub fn new(c_in: usize, c_out: usize, norm: Norm, activation: Activation, device: &B::Device) -> Self {
+        let deconv = ConvTranspose2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
+            .with_stride([2, 2])
+            .with_padding([1, 1])
+            .with_bias(norm == Norm::None)
+            .init(device);
+        Self { deconv, norm: NormLayer::new(norm, c_out, device), activation }
+    }
+
+    /// [N, c_in, H, W] -> [N, c_out, 2H, 2W].
+    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        let x = self.deconv.forward(x);
+        let x = match &self.norm {
+            Some(norm) => norm.forward(x),
+            None => x,
+        };
+        self.activation.forward(x)
+    }
+}
+
+/// A fully connected layer computed as `x.matmul(w) + b`. Burn 0.21's `nn::Linear` has a
+/// backward that cannot itself be differentiated, which the exact gradient penalty needs
+/// (second-order autodiff through the critic), so D's heads use this instead.
+#[derive(Module, Debug)]
+pub struct Dense<B: Backend> {
+    /// Weight, [d_in, d_out].
+    pub weight: Param<Tensor<B, 2>>,
+    /// Bias, [d_out].
+    pub bias: Param<Tensor<B, 1>>,
+}
+
+impl<B: Backend> Dense<B> {
+    /// A layer from `d_in` to `d_out` features, initialised as `nn::Linear` (Kaiming uniform
+    /// with gain 1/sqrt(3), i.e. PyTorch's default).
+    pub fn new(d_in: usize, d_out: usize, device: &B::Device) -> Self {
+        let init = Initializer::KaimingUniform { gain: 1.0 / 3f64.sqrt(), fan_out_only: false };
+        Self {
+            weight: init.init_with([d_in, d_out], Some(d_in), Some(d_out), device),
+            bias: init.init_with([d_out], Some(d_in), Some(d_out), device),
+        }
+    }
+
+    /// [N, d_in] -> [N, d_out].
+    pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        x.matmul(self.weight.val()) + self.bias.val().unsqueeze_dim(0)
+    }
+}
+
+/// Tiles an attribute vector [N, n] over a [h, w] grid: [N, n, h, w], for concatenation with a
+/// feature map.
+pub fn tile<B: Backend>(b: Tensor<B, 2>, h: usize, w: usize) -> Tensor<B, 4> {
+    let [n, a] = b.dims();
+    b.reshape([n, a, 1, 1]).expand([n, a, h, w])
+}
+
+/// Gives every parameter of `module` its value now. Burn initialises parameters lazily, and
+/// clones of a module taken before that initialise separately, with different weights; the
+/// gradient penalty and the optimizer both clone, so our `init`s materialise at once.
+pub fn materialize<B: Backend, M: Module<B>>(module: M) -> M {
+    struct Touch;
+    impl<B: Backend> burn::module::ModuleVisitor<B> for Touch {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            let _ = param.val();
+        }
+    }
+    module.visit(&mut Touch);
+    module
+}

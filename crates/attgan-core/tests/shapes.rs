@@ -1,0 +1,140 @@
+//! Every layer's output shape and parameter count against the analytic layer table, and the
+//! table's totals against the reference numbers of the official AttGAN.
+
+use attgan_core::summary::trainable_params;
+use attgan_core::{AttGanConfig, LayerRow};
+use burn::backend::{Autodiff, Flex};
+use burn::module::AutodiffModule;
+use burn::tensor::{Distribution, Tensor};
+
+/// Parameters are counted on the autodiff backend (where trainable ones are marked); the
+/// forward passes run on the plain backend, which is faster.
+type A = Autodiff<Flex>;
+type B = Flex;
+
+fn rows<'a>(table: &'a [LayerRow], network: &str) -> Vec<&'a LayerRow> {
+    table.iter().filter(|r| r.network == network).collect()
+}
+
+/// Runs G and D on one random image and checks each layer's output and parameters.
+fn check_against_table(config: &AttGanConfig) {
+    let device = Default::default();
+    let table = config.layer_table();
+    let g_train = config.init_generator::<A>(&device);
+    let d_train = config.init_discriminator::<A>(&device);
+    let (g, d) = (g_train.valid(), d_train.valid());
+    let s = config.image_size;
+    let x = Tensor::<B, 4>::random([2, 3, s, s], Distribution::Uniform(-1.0, 1.0), &device);
+    let b = Tensor::<B, 2>::random([2, config.n_attrs()], Distribution::Uniform(-0.5, 0.5), &device);
+
+    let zs = g.encode(x.clone());
+    let enc_rows = rows(&table, "Genc");
+    assert_eq!(zs.len(), enc_rows.len());
+    for (i, (z, row)) in zs.iter().zip(&enc_rows).enumerate() {
+        assert_eq!(z.dims()[1..].to_vec(), row.output, "Genc layer {i} of {config:?}");
+        assert_eq!(trainable_params(&g_train.enc.layers[i]), row.params, "Genc layer {i} params");
+    }
+    let outs = g.decode_all(&zs, b);
+    let dec_rows = rows(&table, "Gdec");
+    assert_eq!(outs.len(), dec_rows.len());
+    for (i, (o, row)) in outs.iter().zip(&dec_rows).enumerate() {
+        assert_eq!(o.dims()[1..].to_vec(), row.output, "Gdec layer {i} of {config:?}");
+        assert_eq!(g.dec.layers[i].deconv.weight.dims()[0], row.input, "Gdec layer {i} input channels");
+        assert_eq!(trainable_params(&g_train.dec.layers[i]), row.params, "Gdec layer {i} params");
+    }
+    let img = outs.last().unwrap().clone();
+    assert_eq!(img.dims(), [2, 3, s, s]);
+    let (lo, hi) = (img.clone().min().into_scalar(), img.max().into_scalar());
+    assert!((-1.0..=1.0).contains(&lo) && (-1.0..=1.0).contains(&hi), "tanh output in [-1, 1]: {lo}..{hi}");
+
+    let trunk = d.trunk_all(x.clone());
+    let trunk_rows = rows(&table, "D/C trunk");
+    for (i, (t, row)) in trunk.iter().zip(&trunk_rows).enumerate() {
+        assert_eq!(t.dims()[1..].to_vec(), row.output, "D trunk layer {i}");
+        assert_eq!(trainable_params(&d_train.trunk[i]), row.params, "D trunk layer {i} params");
+    }
+    let (adv, cls) = d.forward(x);
+    assert_eq!(adv.dims(), [2, 1]);
+    assert_eq!(cls.dims(), [2, config.n_attrs()]);
+    let head = |n: &str| rows(&table, n).iter().map(|r| r.params).sum::<usize>();
+    assert_eq!(trainable_params(&d_train.adv), head("D head"));
+    assert_eq!(trainable_params(&d_train.cls), head("C head"));
+
+    let counts = config.param_counts();
+    assert_eq!(trainable_params(&g_train.enc), counts.genc);
+    assert_eq!(trainable_params(&g_train.dec), counts.gdec);
+    assert_eq!(trainable_params(&d_train), counts.discriminator);
+}
+
+#[test]
+fn default_config_matches_the_reference_parameter_counts() {
+    let config = AttGanConfig::default();
+    let counts = config.param_counts();
+    assert_eq!(counts.genc, 11_148_160);
+    assert_eq!(counts.gdec, 32_311_043);
+    assert_eq!(counts.generator(), 43_459_203);
+    assert_eq!(counts.discriminator, 44_718_990);
+    // And the modules themselves agree (no forward pass needed).
+    let device = Default::default();
+    let g = config.init_generator::<A>(&device);
+    assert_eq!(trainable_params(&g.enc), 11_148_160);
+    assert_eq!(trainable_params(&g.dec), 32_311_043);
+    assert_eq!(trainable_params(&config.init_discriminator::<A>(&device)), 44_718_990);
+}
+
+#[test]
+fn default_config_layers_are_the_papers() {
+    let table = AttGanConfig::default().layer_table();
+    let outs = |n: &str| rows(&table, n).iter().map(|r| r.output.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        outs("Genc"),
+        vec![vec![64, 64, 64], vec![128, 32, 32], vec![256, 16, 16], vec![512, 8, 8], vec![1024, 4, 4]]
+    );
+    let ins: Vec<usize> = rows(&table, "Gdec").iter().map(|r| r.input).collect();
+    assert_eq!(ins, vec![1037, 1549, 512, 256, 128]);
+    assert_eq!(
+        outs("Gdec"),
+        vec![vec![1024, 8, 8], vec![512, 16, 16], vec![256, 32, 32], vec![128, 64, 64], vec![3, 128, 128]]
+    );
+    assert_eq!(rows(&table, "D head")[0].input, 16384);
+}
+
+#[test]
+fn shapes_default_128() {
+    check_against_table(&AttGanConfig::default());
+}
+
+#[test]
+fn shapes_128_without_and_with_every_shortcut_and_injection() {
+    check_against_table(&AttGanConfig::default().with_shortcut_layers(0).with_inject_layers(0));
+    check_against_table(&AttGanConfig::default().with_shortcut_layers(4).with_inject_layers(4));
+}
+
+#[test]
+fn shapes_64_with_mixed_shortcut_and_injection() {
+    check_against_table(&AttGanConfig::default().with_image_size(64).with_shortcut_layers(2).with_inject_layers(1));
+    check_against_table(&AttGanConfig::default().with_image_size(64).with_shortcut_layers(3).with_inject_layers(0));
+}
+
+#[test]
+fn shapes_256() {
+    check_against_table(&AttGanConfig::default().with_image_size(256));
+}
+
+#[test]
+fn shapes_of_a_small_custom_model() {
+    let config = AttGanConfig::default()
+        .with_image_size(32)
+        .with_attributes(vec!["Bald".into(), "Young".into(), "Eyeglasses".into()])
+        .with_enc_dim(8)
+        .with_dec_dim(8)
+        .with_dis_dim(8)
+        .with_enc_layers(3)
+        .with_dec_layers(3)
+        .with_dis_layers(3)
+        .with_dis_fc_dim(16)
+        .with_max_dim(16)
+        .with_shortcut_layers(2)
+        .with_inject_layers(2);
+    check_against_table(&config);
+}
