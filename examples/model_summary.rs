@@ -15,7 +15,7 @@ use attgan::backend::{self, BackendJob, Preference, Selected};
 use attgan::summary::{group, trainable_params};
 use attgan::{AttGanConfig, LossConfig};
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::{Distribution, Tensor};
+use burn::tensor::{Distribution, ElementConversion, Tensor};
 use clap::Parser;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -78,7 +78,7 @@ impl BackendJob for Summary {
         let xb = g.forward(xa.clone(), to_generator_input(b.clone(), config.thres_int)).detach();
         let d_loss = losses.discriminator_loss(&d, xa.clone(), xb, a.clone());
         let _grads = d_loss.total.clone().backward();
-        let f = |t: Tensor<B, 1>| t.into_scalar().into();
+        let f = |t: Tensor<B, 1>| -> f64 { t.into_scalar().elem() };
         let d_total: f64 = f(d_loss.total);
         let d_time = t.elapsed().as_secs_f64();
         println!(
