@@ -24,7 +24,7 @@ pub type Cuda = burn::backend::Cuda;
 /// Which backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Preference {
-    /// The best one available: CUDA, then a wgpu adapter, then the CPU.
+    /// The best one available: CUDA, then a hardware wgpu adapter, then the CPU.
     #[default]
     Auto,
     /// The CPU backend.
@@ -77,9 +77,19 @@ pub trait BackendJob {
     fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) -> Self::Output;
 }
 
-/// Describes the wgpu adapter the default device would use, or says why there is none.
+/// A wgpu adapter found on this machine.
 #[cfg(feature = "wgpu")]
-pub fn wgpu_adapter() -> Result<String, String> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WgpuAdapter {
+    /// Name, type and graphics API.
+    pub description: String,
+    /// Whether it is a software rasteriser such as Mesa's llvmpipe (slower than the CPU backend).
+    pub software: bool,
+}
+
+/// The best wgpu adapter (discrete, then integrated, virtual, software), or why there is none.
+#[cfg(feature = "wgpu")]
+pub fn wgpu_adapter() -> Result<WgpuAdapter, String> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
     let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::PRIMARY));
     let info = adapters
@@ -93,8 +103,9 @@ pub fn wgpu_adapter() -> Result<String, String> {
             wgpu::DeviceType::Other => 0,
         })
         .ok_or_else(|| "no Vulkan, Metal or DX12 adapter found (on Debian, `apt-get install mesa-vulkan-drivers` gives a software one)".to_string())?;
-    let software = if info.device_type == wgpu::DeviceType::Cpu { " (a software device)" } else { "" };
-    Ok(format!("wgpu: {} [{:?}, {:?}]{software}", info.name, info.device_type, info.backend))
+    let software = info.device_type == wgpu::DeviceType::Cpu;
+    let note = if software { " (a software device)" } else { "" };
+    Ok(WgpuAdapter { description: format!("wgpu: {} [{:?}, {:?}]{note}", info.name, info.device_type, info.backend), software })
 }
 
 /// Whether a CUDA device answers (the driver may be missing even where the feature is built).
@@ -117,8 +128,8 @@ fn cuda_probe() -> Result<String, String> {
     }
 }
 
-/// Runs `job` on the preferred backend. `Auto` takes CUDA, then wgpu, then the CPU, saying why it
-/// passed over each; an explicit choice that is unavailable is an error.
+/// Runs `job` on the preferred backend. `Auto` takes CUDA, then a hardware wgpu adapter, then the
+/// CPU, saying why it passed over each; an explicit choice that is unavailable is an error.
 pub fn run<J: BackendJob>(preference: Preference, job: J) -> Result<J::Output, String> {
     let mut passed_over: Vec<String> = Vec::new();
     let wants = |kind: Preference| preference == kind || preference == Preference::Auto;
@@ -142,7 +153,11 @@ pub fn run<J: BackendJob>(preference: Preference, job: J) -> Result<J::Output, S
     if wants(Preference::Wgpu) {
         #[cfg(feature = "wgpu")]
         match wgpu_adapter() {
-            Ok(description) => {
+            Ok(adapter) if adapter.software && preference == Preference::Auto && cfg!(feature = "flex") => passed_over.push(format!(
+                "{} is slower than the CPU backend (use the wgpu device explicitly to insist)",
+                adapter.description
+            )),
+            Ok(WgpuAdapter { description, .. }) => {
                 let fallback_reason = (!passed_over.is_empty()).then(|| passed_over.join("; "));
                 let selected = Selected { kind: Preference::Wgpu, description, fallback_reason };
                 return Ok(job.run::<burn::backend::Autodiff<Wgpu>>(Default::default(), &selected));

@@ -4,7 +4,7 @@ use burn::module::Module;
 use burn::tensor::{Tensor, backend::Backend};
 
 use crate::config::AttGanConfig;
-use crate::layers::{Activation, ConvBlock, Dense, materialize};
+use crate::layers::{Activation, ConvBlock, Dense, down_stack, materialize};
 
 /// Hidden FC layer, LeakyReLU, output FC layer: one head on the flattened trunk features.
 #[derive(Module, Debug)]
@@ -93,12 +93,7 @@ impl AttGanConfig {
     pub fn init_discriminator<B: Backend>(&self, device: &B::Device) -> Discriminator<B> {
         self.validate().unwrap_or_else(|e| panic!("{e}"));
         let slope = Activation::LeakyRelu(self.leaky_slope);
-        let trunk = (0..self.dis_layers)
-            .map(|i| {
-                let c_in = if i == 0 { 3 } else { self.dis_channels(i - 1) };
-                ConvBlock::new(c_in, self.dis_channels(i), self.dis_norm, slope, device)
-            })
-            .collect();
+        let trunk = down_stack(self.dis_layers, |i| self.dis_channels(i), self.dis_norm, slope, device);
         let flat = self.dis_flat_features();
         materialize(Discriminator {
             trunk,

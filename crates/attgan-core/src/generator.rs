@@ -4,7 +4,7 @@ use burn::module::Module;
 use burn::tensor::{Tensor, backend::Backend};
 
 use crate::config::AttGanConfig;
-use crate::layers::{Activation, ConvBlock, DeconvBlock, materialize, tile};
+use crate::layers::{Activation, ConvBlock, down_stack, materialize, tile};
 
 /// Genc: `enc_layers` x [conv 4x4 s2 -> norm -> LeakyReLU], keeping every layer's output.
 #[derive(Module, Debug)]
@@ -33,7 +33,7 @@ impl<B: Backend> Genc<B> {
 #[derive(Module, Debug)]
 pub struct Gdec<B: Backend> {
     /// The blocks, from the latent outwards; the last one ends in tanh.
-    pub layers: Vec<DeconvBlock<B>>,
+    pub layers: Vec<ConvBlock<B>>,
     /// How many layers take the mirrored encoder output.
     pub shortcut_layers: usize,
     /// How many layers take the attributes again.
@@ -129,12 +129,7 @@ impl AttGanConfig {
     pub fn init_generator<B: Backend>(&self, device: &B::Device) -> Generator<B> {
         self.validate().unwrap_or_else(|e| panic!("{e}"));
         let slope = Activation::LeakyRelu(self.leaky_slope);
-        let enc = (0..self.enc_layers)
-            .map(|i| {
-                let c_in = if i == 0 { 3 } else { self.enc_channels(i - 1) };
-                ConvBlock::new(c_in, self.enc_channels(i), self.enc_norm, slope, device)
-            })
-            .collect();
+        let enc = down_stack(self.enc_layers, |i| self.enc_channels(i), self.enc_norm, slope, device);
         let dec = (0..self.dec_layers)
             .map(|i| {
                 let last = i + 1 == self.dec_layers;
@@ -143,7 +138,7 @@ impl AttGanConfig {
                 } else {
                     (self.dec_norm, Activation::Relu)
                 };
-                DeconvBlock::new(self.dec_in_channels(i), self.dec_channels(i), norm, act, device)
+                ConvBlock::up(self.dec_in_channels(i), self.dec_channels(i), norm, act, device)
             })
             .collect();
         materialize(Generator {

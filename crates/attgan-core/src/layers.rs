@@ -69,12 +69,41 @@ impl Activation {
 /// Kernel 4, stride 2, padding 1: every AttGAN convolution halves (or doubles) the side.
 const KERNEL: usize = 4;
 
-/// 4x4 stride-2 convolution, optional norm, activation: one layer of Genc or of the D/C trunk.
-/// The convolution has a bias only when there is no norm (a norm's shift makes it redundant).
+/// A 4x4 stride-2 convolution that halves the side (Genc, D/C) or a transposed one that
+/// doubles it (Gdec).
+#[derive(Module, Debug)]
+pub enum Conv<B: Backend> {
+    /// Downsampling convolution.
+    Down(Conv2d<B>),
+    /// Upsampling transposed convolution.
+    Up(ConvTranspose2d<B>),
+}
+
+impl<B: Backend> Conv<B> {
+    /// Applies the (transposed) convolution.
+    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        match self {
+            Self::Down(c) => c.forward(x),
+            Self::Up(c) => c.forward(x),
+        }
+    }
+
+    /// Input channels.
+    pub fn in_channels(&self) -> usize {
+        match self {
+            Self::Down(c) => c.weight.dims()[1],
+            Self::Up(c) => c.weight.dims()[0],
+        }
+    }
+}
+
+/// (Transposed) convolution, optional norm, activation: one layer of Genc, Gdec or the D/C
+/// trunk. The convolution has a bias only when there is no norm (a norm's shift makes it
+/// redundant).
 #[derive(Module, Debug)]
 pub struct ConvBlock<B: Backend> {
     /// The convolution.
-    pub conv: Conv2d<B>,
+    pub conv: Conv<B>,
     /// The normalisation, if any.
     pub norm: Option<NormLayer<B>>,
     /// The activation.
@@ -83,17 +112,27 @@ pub struct ConvBlock<B: Backend> {
 }
 
 impl<B: Backend> ConvBlock<B> {
-    /// A block from `c_in` to `c_out` channels.
-    pub fn new(c_in: usize, c_out: usize, norm: Norm, activation: Activation, device: &B::Device) -> Self {
+    /// A downsampling block from `c_in` to `c_out` channels: [N, c_in, H, W] -> [N, c_out, H/2, W/2].
+    pub fn down(c_in: usize, c_out: usize, norm: Norm, activation: Activation, device: &B::Device) -> Self {
         let conv = Conv2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
             .with_stride([2, 2])
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
             .with_bias(norm == Norm::None)
             .init(device);
-        Self { conv, norm: NormLayer::new(norm, c_out, device), activation }
+        Self { conv: Conv::Down(conv), norm: NormLayer::new(norm, c_out, device), activation }
     }
 
-    /// [N, c_in, H, W] -> [N, c_out, H/2, W/2].
+    /// An upsampling block from `c_in` to `c_out` channels: [N, c_in, H, W] -> [N, c_out, 2H, 2W].
+    pub fn up(c_in: usize, c_out: usize, norm: Norm, activation: Activation, device: &B::Device) -> Self {
+        let conv = ConvTranspose2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
+            .with_stride([2, 2])
+            .with_padding([1, 1])
+            .with_bias(norm == Norm::None)
+            .init(device);
+        Self { conv: Conv::Up(conv), norm: NormLayer::new(norm, c_out, device), activation }
+    }
+
+    /// Convolution, norm, activation.
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         let x = self.conv.forward(x);
         let x = match &self.norm {
@@ -104,38 +143,20 @@ impl<B: Backend> ConvBlock<B> {
     }
 }
 
-/// 4x4 stride-2 transposed convolution, optional norm, activation: one layer of Gdec.
-#[derive(Module, Debug)]
-pub struct DeconvBlock<B: Backend> {
-    /// The transposed convolution.
-    pub deconv: ConvTranspose2d<B>,
-    /// The normalisation, if any.
-    pub norm: Option<NormLayer<B>>,
-    /// The activation.
-    #[module(skip)]
-    pub activation: Activation,
-}
-
-impl<B: Backend> DeconvBlock<B> {
-    /// A block from `c_in` to `c_out` channels.
-    pub fn new(c_in: usize, c_out: usize, norm: Norm, activation: Activation, device: &B::Device) -> Self {
-        let deconv = ConvTranspose2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
-            .with_stride([2, 2])
-            .with_padding([1, 1])
-            .with_bias(norm == Norm::None)
-            .init(device);
-        Self { deconv, norm: NormLayer::new(norm, c_out, device), activation }
-    }
-
-    /// [N, c_in, H, W] -> [N, c_out, 2H, 2W].
-    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let x = self.deconv.forward(x);
-        let x = match &self.norm {
-            Some(norm) => norm.forward(x),
-            None => x,
-        };
-        self.activation.forward(x)
-    }
+/// `layers` downsampling blocks from RGB, block i with `channels(i)` outputs: Genc or the D/C trunk.
+pub fn down_stack<B: Backend>(
+    layers: usize,
+    channels: impl Fn(usize) -> usize,
+    norm: Norm,
+    activation: Activation,
+    device: &B::Device,
+) -> Vec<ConvBlock<B>> {
+    (0..layers)
+        .map(|i| {
+            let c_in = if i == 0 { 3 } else { channels(i - 1) };
+            ConvBlock::down(c_in, channels(i), norm, activation, device)
+        })
+        .collect()
 }
 
 /// A fully connected layer computed as `x.matmul(w) + b`. Burn 0.21's `nn::Linear` has a

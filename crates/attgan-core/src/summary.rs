@@ -40,17 +40,7 @@ impl AttGanConfig {
     pub fn layer_table(&self) -> Vec<LayerRow> {
         let s = self.image_size;
         let mut rows = Vec::new();
-        for i in 0..self.enc_layers {
-            let c_in = if i == 0 { 3 } else { self.enc_channels(i - 1) };
-            let c = self.enc_channels(i);
-            rows.push(LayerRow {
-                network: "Genc",
-                layer: format!("conv4x4 s2{} + lrelu", norm_name(self.enc_norm)),
-                input: c_in,
-                output: vec![c, s >> (i + 1), s >> (i + 1)],
-                params: conv_params(c_in, c, self.enc_norm),
-            });
-        }
+        rows.extend(self.down_rows("Genc", self.enc_layers, |i| self.enc_channels(i), self.enc_norm));
         for i in 0..self.dec_layers {
             let last = i + 1 == self.dec_layers;
             let norm = if last { Norm::None } else { self.dec_norm };
@@ -64,23 +54,31 @@ impl AttGanConfig {
                 params: conv_params(c_in, c, norm),
             });
         }
-        for i in 0..self.dis_layers {
-            let c_in = if i == 0 { 3 } else { self.dis_channels(i - 1) };
-            let c = self.dis_channels(i);
-            rows.push(LayerRow {
-                network: "D/C trunk",
-                layer: format!("conv4x4 s2{} + lrelu", norm_name(self.dis_norm)),
-                input: c_in,
-                output: vec![c, s >> (i + 1), s >> (i + 1)],
-                params: conv_params(c_in, c, self.dis_norm),
-            });
-        }
+        rows.extend(self.down_rows("D/C trunk", self.dis_layers, |i| self.dis_channels(i), self.dis_norm));
         let (flat, fc) = (self.dis_flat_features(), self.dis_fc_dim);
         for (network, n_out) in [("D head", 1), ("C head", self.n_attrs())] {
             rows.push(LayerRow { network, layer: "fc + lrelu".into(), input: flat, output: vec![fc], params: flat * fc + fc });
             rows.push(LayerRow { network, layer: "fc".into(), input: fc, output: vec![n_out], params: fc * n_out + n_out });
         }
         rows
+    }
+
+    /// A stack of stride-2 convolutions from the RGB image: Genc or the D/C trunk.
+    fn down_rows(&self, network: &'static str, layers: usize, channels: impl Fn(usize) -> usize, norm: Norm) -> Vec<LayerRow> {
+        let s = self.image_size;
+        (0..layers)
+            .map(|i| {
+                let c_in = if i == 0 { 3 } else { channels(i - 1) };
+                let c = channels(i);
+                LayerRow {
+                    network,
+                    layer: format!("conv4x4 s2{} + lrelu", norm_name(norm)),
+                    input: c_in,
+                    output: vec![c, s >> (i + 1), s >> (i + 1)],
+                    params: conv_params(c_in, c, norm),
+                }
+            })
+            .collect()
     }
 
     /// Parameters of G (Genc + Gdec) and of D/C, from the layer table.

@@ -39,7 +39,7 @@ fn check_against_table(config: &AttGanConfig) {
     assert_eq!(outs.len(), dec_rows.len());
     for (i, (o, row)) in outs.iter().zip(&dec_rows).enumerate() {
         assert_eq!(o.dims()[1..].to_vec(), row.output, "Gdec layer {i} of {config:?}");
-        assert_eq!(g.dec.layers[i].deconv.weight.dims()[0], row.input, "Gdec layer {i} input channels");
+        assert_eq!(g.dec.layers[i].conv.in_channels(), row.input, "Gdec layer {i} input channels");
         assert_eq!(trainable_params(&g_train.dec.layers[i]), row.params, "Gdec layer {i} params");
     }
     let img = outs.last().unwrap().clone();
