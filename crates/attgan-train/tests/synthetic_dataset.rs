@@ -29,6 +29,10 @@ fn synthetic_celeba_is_reproducible_and_in_celebas_format() {
     let img = image::open(a.join("img_align_celeba/000001.jpg")).unwrap();
     assert_eq!((img.width(), img.height()), (178, 218));
 
+    // Undrawn columns in AttGAN's conflict rules stay -1.
+    let grey = CelebaDataset::open(&a, CelebaOptions::new(Variant::Celeba).with_attributes(["Gray_Hair", "Receding_Hairline"])).unwrap();
+    assert!((0..grey.len()).all(|i| grey.attributes_of(i) == [0.0, 0.0]));
+
     let report = verify(&a, Variant::Celeba, VerifyOptions::default()).unwrap();
     assert!(report.is_ok(), "{report}");
     assert_eq!(report.partition_splits.unwrap(), [(Split::Train, 32), (Split::Val, 4), (Split::Test, 4)]);

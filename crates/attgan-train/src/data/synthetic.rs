@@ -46,7 +46,7 @@ impl SyntheticOptions {
 
     fn marker(&self) -> String {
         format!(
-            "attgan synthetic CelebA: n_images {} seed {} val {} test {} quality {}\n",
+            "attgan synthetic CelebA v1: n_images {} seed {} val {} test {} quality {}\n",
             self.n_images, self.seed, self.val_fraction, self.test_fraction, self.jpeg_quality
         )
     }
@@ -55,12 +55,17 @@ impl SyntheticOptions {
 /// Name of the marker file that records how a directory was generated.
 pub const MARKER: &str = "SYNTHETIC_CELEBA.txt";
 
-/// Attributes of image `index`: the 13 drawn ones from the face sampler, the other 27 CelebA
-/// columns random (they do not show in the image). Deterministic in (seed, index).
+/// Undrawn columns that take part in AttGAN's conflict rules: always -1, so that the rules
+/// never act on a value the image does not show.
+const NEVER_SET: [&str; 4] = ["Gray_Hair", "Receding_Hairline", "Straight_Hair", "Wavy_Hair"];
+
+/// Attributes of image `index`: the 13 drawn ones from the face sampler, the other CelebA
+/// columns random (they do not show in the image) but for [`NEVER_SET`]. Deterministic in
+/// (seed, index).
 fn row_of(seed: u64, index: usize) -> (Vec<bool>, StdRng) {
     let mut rng = StdRng::seed_from_u64(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let drawn = sample_attributes(&mut rng);
-    let mut row: Vec<bool> = (0..CELEBA_ATTRIBUTES.len()).map(|_| rng.random_bool(0.25)).collect();
+    let mut row: Vec<bool> = CELEBA_ATTRIBUTES.iter().map(|n| rng.random_bool(0.25) && !NEVER_SET.contains(n)).collect();
     for (name, value) in ATTRIBUTES.iter().zip(drawn) {
         row[celeba_index(name).expect("drawn attributes are CelebA's")] = value;
     }
