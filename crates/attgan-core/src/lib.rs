@@ -25,6 +25,7 @@ pub mod generator;
 pub mod image;
 pub mod layers;
 pub mod loss;
+pub mod samples;
 pub mod summary;
 
 pub use config::{AttGanConfig, Norm};
