@@ -59,26 +59,41 @@ pub struct GeneratorMetrics {
     pub g_total: f64,
 }
 
+/// What both steps need besides the model, optimizer and batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepSettings {
+    /// Learning rate of this step.
+    pub lr: f64,
+    /// Loss weights.
+    pub losses: LossConfig,
+    /// Attributes enter G as (2a - 1) * thres_int.
+    pub thres_int: f64,
+}
+
+impl StepSettings {
+    /// The paper's settings: lr 2e-4, the default loss weights, thres_int 0.5.
+    pub fn paper() -> Self {
+        Self { lr: 2e-4, losses: LossConfig::default(), thres_int: 0.5 }
+    }
+}
+
 fn value<B: Backend>(t: Tensor<B, 1>) -> f64 {
     t.into_scalar().elem()
 }
 
 /// One critic step on real images `xa` with 0/1 attributes `a`: the fakes come from G in
 /// training mode with targets permuted within the batch, detached; only D/C is updated.
-#[allow(clippy::too_many_arguments)]
 pub fn critic_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?Sized>(
     model: AttGan<B>,
     optim: &mut O,
-    lr: f64,
-    losses: &LossConfig,
-    thres_int: f64,
+    settings: &StepSettings,
     xa: Tensor<B, 4>,
     a: Tensor<B, 2>,
     rng: &mut R,
 ) -> (AttGan<B>, CriticMetrics) {
     let b = permuted_targets(a.clone(), rng);
-    let xb = model.g.forward(xa.clone(), to_generator_input(b, thres_int)).detach();
-    let loss = losses.discriminator_loss(&model.d, xa, xb, a);
+    let xb = model.g.forward(xa.clone(), to_generator_input(b, settings.thres_int)).detach();
+    let loss = settings.losses.discriminator_loss(&model.d, xa, xb, a);
     let grads = GradientsParams::from_grads(loss.total.backward(), &model.d);
     let metrics = CriticMetrics {
         d_gan: value(loss.wgan),
@@ -86,24 +101,21 @@ pub fn critic_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?Siz
         xa_attr: value(loss.attr_real),
         d_total: value(loss.total),
     };
-    (optim.step(lr, model, grads), metrics)
+    (optim.step(settings.lr, model, grads), metrics)
 }
 
 /// One generator step on real images `xa` with 0/1 attributes `a` and targets permuted within
 /// the batch; only G is updated.
-#[allow(clippy::too_many_arguments)]
 pub fn generator_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?Sized>(
     model: AttGan<B>,
     optim: &mut O,
-    lr: f64,
-    losses: &LossConfig,
-    thres_int: f64,
+    settings: &StepSettings,
     xa: Tensor<B, 4>,
     a: Tensor<B, 2>,
     rng: &mut R,
 ) -> (AttGan<B>, GeneratorMetrics) {
     let b = permuted_targets(a.clone(), rng);
-    let (loss, _) = losses.generator_loss(&model.g, &model.d, xa, a, b, thres_int);
+    let (loss, _) = settings.losses.generator_loss(&model.g, &model.d, xa, a, b, settings.thres_int);
     let grads = GradientsParams::from_grads(loss.total.backward(), &model.g);
     let metrics = GeneratorMetrics {
         xb_gan: value(loss.adv_fake),
@@ -111,5 +123,5 @@ pub fn generator_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?
         xa_rec: value(loss.rec),
         g_total: value(loss.total),
     };
-    (optim.step(lr, model, grads), metrics)
+    (optim.step(settings.lr, model, grads), metrics)
 }

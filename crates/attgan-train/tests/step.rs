@@ -1,8 +1,7 @@
 //! Each step updates only its own network, with the paper's Adam.
 
 use attgan_core::AttGanConfig;
-use attgan_core::LossConfig;
-use attgan_train::step::{AttGan, adam, critic_step, generator_step};
+use attgan_train::step::{AttGan, StepSettings, adam, critic_step, generator_step};
 use burn::backend::{Autodiff, Flex};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::backend::Backend;
@@ -42,13 +41,13 @@ fn critic_and_generator_steps_touch_only_their_network() {
     let device = Default::default();
     let model = AttGan::<B>::new(&config, &device);
     let mut optim = adam().init();
-    let losses = LossConfig::default();
+    let settings = StepSettings::paper();
     let mut rng = StdRng::seed_from_u64(0);
     let xa = Tensor::<B, 4>::random([4, 3, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
     let a = Tensor::<B, 2>::random([4, 2], Distribution::Bernoulli(0.5), &device);
 
     let (g0, d0) = (params(&model.g), params(&model.d));
-    let (model, m) = critic_step(model, &mut optim, 2e-4, &losses, 0.5, xa.clone(), a.clone(), &mut rng);
+    let (model, m) = critic_step(model, &mut optim, &settings, xa.clone(), a.clone(), &mut rng);
     assert!(m.d_total.is_finite() && m.gp >= 0.0 && m.xa_attr > 0.0);
     assert!((m.d_total - (m.d_gan + 10.0 * m.gp + m.xa_attr)).abs() < 1e-4);
     assert_eq!(params(&model.g), g0, "a critic step leaves G alone");
@@ -58,7 +57,7 @@ fn critic_and_generator_steps_touch_only_their_network() {
     let max_move = d1.iter().zip(&d0).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
     assert!(max_move > 1e-4 && max_move < 3e-4, "largest D update {max_move}");
 
-    let (model, m) = generator_step(model, &mut optim, 2e-4, &losses, 0.5, xa, a, &mut rng);
+    let (model, m) = generator_step(model, &mut optim, &settings, xa, a, &mut rng);
     assert!(m.g_total.is_finite() && m.xa_rec > 0.0);
     assert!((m.g_total - (m.xb_gan + 10.0 * m.xb_attr + 100.0 * m.xa_rec)).abs() < 1e-3);
     assert_eq!(params(&model.d), d1, "a generator step leaves D alone");
