@@ -180,7 +180,7 @@ impl AttGanConfig {
             ));
         }
         for (field, layers) in [("enc_layers", self.enc_layers), ("dis_layers", self.dis_layers)] {
-            if layers >= usize::BITS as usize || self.image_size % (1 << layers) != 0 || self.image_size >> layers == 0 {
+            if layers >= usize::BITS as usize || !self.image_size.is_multiple_of(1 << layers) || self.image_size >> layers == 0 {
                 return fail(format!(
                     "`image_size` ({}) must be a positive multiple of 2^{field} = 2^{layers}",
                     self.image_size
