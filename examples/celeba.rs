@@ -16,7 +16,8 @@ use std::time::Instant;
 
 use attgan::backend::Cpu;
 use attgan::train::data::{
-    CelebaDataset, CelebaOptions, Split, SyntheticOptions, Variant, VerifyOptions, loader, verify, write_synthetic_celeba,
+    CelebaDataset, CelebaOptions, Split, SyntheticOptions, Variant, VerifyOptions, loader, verify,
+    write_synthetic_celeba,
 };
 use burn::data::dataset::Dataset;
 use clap::{Parser, Subcommand};
@@ -93,7 +94,8 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Iterate { dir, hq, split, image_size, batch_size, workers, batches } => {
-            let options = CelebaOptions::new(variant(hq)).with_split(split).with_image_size(image_size).with_hflip(true);
+            let options =
+                CelebaOptions::new(variant(hq)).with_split(split).with_image_size(image_size).with_hflip(true);
             let dataset = CelebaDataset::open(&dir, options)?;
             println!("{} images in the {split} split", dataset.len());
             let dl = loader::<Cpu, _>(dataset, batch_size, Some(0), workers, &Default::default());
@@ -106,7 +108,10 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 images += batch.files.len();
             }
             let secs = t.elapsed().as_secs_f64();
-            println!("{images} images in {secs:.2} s: {:.0} images/s ({image_size}x{image_size}, batch {batch_size})", images as f64 / secs);
+            println!(
+                "{images} images in {secs:.2} s: {:.0} images/s ({image_size}x{image_size}, batch {batch_size})",
+                images as f64 / secs
+            );
         }
         Command::Synthetic { dir, n_images, seed } => {
             let t = Instant::now();

@@ -105,7 +105,10 @@ pub fn wgpu_adapter() -> Result<WgpuAdapter, String> {
         .ok_or_else(|| "no Vulkan, Metal or DX12 adapter found (on Debian, `apt-get install mesa-vulkan-drivers` gives a software one)".to_string())?;
     let software = info.device_type == wgpu::DeviceType::Cpu;
     let note = if software { " (a software device)" } else { "" };
-    Ok(WgpuAdapter { description: format!("wgpu: {} [{:?}, {:?}]{note}", info.name, info.device_type, info.backend), software })
+    Ok(WgpuAdapter {
+        description: format!("wgpu: {} [{:?}, {:?}]{note}", info.name, info.device_type, info.backend),
+        software,
+    })
 }
 
 /// Whether a CUDA device answers (the driver may be missing even where the feature is built).
@@ -123,7 +126,10 @@ fn cuda_probe() -> Result<String, String> {
         Ok(_) => Ok("cuda: device 0".into()),
         Err(e) => Err(format!(
             "CUDA is not usable: {}",
-            e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
         )),
     }
 }
@@ -153,10 +159,11 @@ pub fn run<J: BackendJob>(preference: Preference, job: J) -> Result<J::Output, S
     if wants(Preference::Wgpu) {
         #[cfg(feature = "wgpu")]
         match wgpu_adapter() {
-            Ok(adapter) if adapter.software && preference == Preference::Auto && cfg!(feature = "flex") => passed_over.push(format!(
-                "{} is slower than the CPU backend (use the wgpu device explicitly to insist)",
-                adapter.description
-            )),
+            Ok(adapter) if adapter.software && preference == Preference::Auto && cfg!(feature = "flex") => passed_over
+                .push(format!(
+                    "{} is slower than the CPU backend (use the wgpu device explicitly to insist)",
+                    adapter.description
+                )),
             Ok(WgpuAdapter { description, .. }) => {
                 let fallback_reason = (!passed_over.is_empty()).then(|| passed_over.join("; "));
                 let selected = Selected { kind: Preference::Wgpu, description, fallback_reason };
@@ -174,7 +181,8 @@ pub fn run<J: BackendJob>(preference: Preference, job: J) -> Result<J::Output, S
     {
         let fallback_reason = (!passed_over.is_empty()).then(|| passed_over.join("; "));
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let selected = Selected { kind: Preference::Cpu, description: format!("cpu: Flex on {cores} threads"), fallback_reason };
+        let selected =
+            Selected { kind: Preference::Cpu, description: format!("cpu: Flex on {cores} threads"), fallback_reason };
         Ok(job.run::<burn::backend::Autodiff<Cpu>>(Default::default(), &selected))
     }
     #[cfg(not(feature = "flex"))]

@@ -1,8 +1,8 @@
 //! Backend selection: explicit choices, the announced fallback, and errors for what is missing.
 
 use attgan::backend::{self, BackendJob, Preference, Selected};
-use burn::tensor::{ElementConversion, Tensor};
 use burn::tensor::backend::AutodiffBackend;
+use burn::tensor::{ElementConversion, Tensor};
 
 /// Reports which backend ran and does a little arithmetic on it.
 struct Probe;

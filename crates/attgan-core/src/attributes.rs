@@ -71,13 +71,10 @@ pub const DEFAULT_ATTRIBUTES: [&str; 13] = [
 
 /// Column of a CelebA attribute in `list_attr_celeba.txt` (0-based, names only).
 pub fn celeba_index(name: &str) -> Result<usize> {
-    CELEBA_ATTRIBUTES
-        .iter()
-        .position(|a| *a == name)
-        .ok_or_else(|| AttGanError::UnknownAttribute {
-            name: name.to_string(),
-            known: CELEBA_ATTRIBUTES.iter().map(|s| s.to_string()).collect(),
-        })
+    CELEBA_ATTRIBUTES.iter().position(|a| *a == name).ok_or_else(|| AttGanError::UnknownAttribute {
+        name: name.to_string(),
+        known: CELEBA_ATTRIBUTES.iter().map(|s| s.to_string()).collect(),
+    })
 }
 
 /// CelebA columns of a list of attribute names, failing on the first unknown one.

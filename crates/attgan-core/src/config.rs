@@ -95,11 +95,7 @@ impl AttGanConfig {
 
     /// Output channels of Gdec's layer `i` (3 for the last one).
     pub fn dec_channels(&self, i: usize) -> usize {
-        if i + 1 == self.dec_layers {
-            3
-        } else {
-            (self.dec_dim << (self.dec_layers - 1 - i)).min(self.max_dim)
-        }
+        if i + 1 == self.dec_layers { 3 } else { (self.dec_dim << (self.dec_layers - 1 - i)).min(self.max_dim) }
     }
 
     /// Input channels of Gdec's layer `i`: the previous output plus the shortcut and the
@@ -139,10 +135,7 @@ impl AttGanConfig {
         self.attributes
             .iter()
             .position(|a| a == name)
-            .ok_or_else(|| AttGanError::UnknownAttribute {
-                name: name.to_string(),
-                known: self.attributes.clone(),
-            })
+            .ok_or_else(|| AttGanError::UnknownAttribute { name: name.to_string(), known: self.attributes.clone() })
     }
 
     /// Checks that the configuration describes a network that can be built and run.
@@ -180,7 +173,10 @@ impl AttGanConfig {
             ));
         }
         for (field, layers) in [("enc_layers", self.enc_layers), ("dis_layers", self.dis_layers)] {
-            if layers >= usize::BITS as usize || !self.image_size.is_multiple_of(1 << layers) || self.image_size >> layers == 0 {
+            if layers >= usize::BITS as usize
+                || !self.image_size.is_multiple_of(1 << layers)
+                || self.image_size >> layers == 0
+            {
                 return fail(format!(
                     "`image_size` ({}) must be a positive multiple of 2^{field} = 2^{layers}",
                     self.image_size
@@ -213,13 +209,10 @@ impl AttGanConfig {
     /// Reads a JSON config file and validates it.
     pub fn from_json_file(path: impl AsRef<std::path::Path>) -> crate::Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| AttGanError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let config: Self = serde_json::from_str(&text).map_err(|e| {
-            AttGanError::InvalidConfig(format!("{}: {e}", path.display()))
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| AttGanError::Io { path: path.to_path_buf(), source })?;
+        let config: Self =
+            serde_json::from_str(&text).map_err(|e| AttGanError::InvalidConfig(format!("{}: {e}", path.display())))?;
         config.validate()?;
         Ok(config)
     }

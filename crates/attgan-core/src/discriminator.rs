@@ -19,11 +19,7 @@ pub struct Head<B: Backend> {
 
 impl<B: Backend> Head<B> {
     fn new(d_in: usize, d_hidden: usize, d_out: usize, leaky_slope: f64, device: &B::Device) -> Self {
-        Self {
-            hidden: Dense::new(d_in, d_hidden, device),
-            output: Dense::new(d_hidden, d_out, device),
-            leaky_slope,
-        }
+        Self { hidden: Dense::new(d_in, d_hidden, device), output: Dense::new(d_hidden, d_out, device), leaky_slope }
     }
 
     /// [N, features] -> [N, outputs].

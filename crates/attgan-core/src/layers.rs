@@ -3,7 +3,9 @@
 
 use burn::module::{Initializer, Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, GroupNorm, GroupNormConfig, InstanceNorm, InstanceNormConfig, PaddingConfig2d};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, GroupNorm, GroupNormConfig, InstanceNorm, InstanceNormConfig, PaddingConfig2d,
+};
 use burn::tensor::activation::{leaky_relu, relu, tanh};
 use burn::tensor::{Tensor, backend::Backend};
 

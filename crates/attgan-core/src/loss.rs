@@ -141,7 +141,11 @@ pub fn gradient_penalty_at<B: AutodiffBackend>(d: &Discriminator<B>, x_hat: Tens
 
 /// The gradient penalty at random interpolates between `real` and `fake` (alpha ~ U(0, 1) per
 /// sample, drawn from the backend's RNG; seed it with `B::seed`).
-pub fn gradient_penalty<B: AutodiffBackend>(d: &Discriminator<B>, real: Tensor<B, 4>, fake: Tensor<B, 4>) -> Tensor<B, 1> {
+pub fn gradient_penalty<B: AutodiffBackend>(
+    d: &Discriminator<B>,
+    real: Tensor<B, 4>,
+    fake: Tensor<B, 4>,
+) -> Tensor<B, 1> {
     let n = real.dims()[0];
     let alpha = Tensor::random([n], Distribution::Uniform(0.0, 1.0), &real.device());
     gradient_penalty_at(d, interpolate(real, fake, alpha))
@@ -149,13 +153,24 @@ pub fn gradient_penalty<B: AutodiffBackend>(d: &Discriminator<B>, real: Tensor<B
 
 impl LossConfig {
     /// The weighted D-loss from its unweighted terms.
-    pub fn discriminator_total<B: Backend>(&self, wgan: Tensor<B, 1>, gp: Tensor<B, 1>, attr_real: Tensor<B, 1>) -> DiscriminatorLoss<B> {
-        let total = wgan.clone() + gp.clone().mul_scalar(self.gp_weight) + attr_real.clone().mul_scalar(self.d_attr_weight);
+    pub fn discriminator_total<B: Backend>(
+        &self,
+        wgan: Tensor<B, 1>,
+        gp: Tensor<B, 1>,
+        attr_real: Tensor<B, 1>,
+    ) -> DiscriminatorLoss<B> {
+        let total =
+            wgan.clone() + gp.clone().mul_scalar(self.gp_weight) + attr_real.clone().mul_scalar(self.d_attr_weight);
         DiscriminatorLoss { wgan, gp, attr_real, total }
     }
 
     /// The weighted G-loss from its unweighted terms.
-    pub fn generator_total<B: Backend>(&self, adv_fake: Tensor<B, 1>, attr_fake: Tensor<B, 1>, rec: Tensor<B, 1>) -> GeneratorLoss<B> {
+    pub fn generator_total<B: Backend>(
+        &self,
+        adv_fake: Tensor<B, 1>,
+        attr_fake: Tensor<B, 1>,
+        rec: Tensor<B, 1>,
+    ) -> GeneratorLoss<B> {
         let total = adv_fake.clone().mul_scalar(self.adv_weight)
             + attr_fake.clone().mul_scalar(self.g_attr_weight)
             + rec.clone().mul_scalar(self.rec_weight);

@@ -28,9 +28,7 @@ pub fn edit_grid<B: Backend>(
         )));
     }
     let device = images.device();
-    let rows_tensor = |rows: Vec<Vec<f32>>| {
-        Tensor::<B, 2>::from_data(TensorData::new(rows.concat(), [n, k]), &device)
-    };
+    let rows_tensor = |rows: Vec<Vec<f32>>| Tensor::<B, 2>::from_data(TensorData::new(rows.concat(), [n, k]), &device);
     let zs = g.encode(images.clone());
     let mut columns = vec![tensor_to_batch(images)];
     let a = rows_tensor(attrs.to_vec());
@@ -42,7 +40,8 @@ pub fn edit_grid<B: Backend>(
             .collect();
         columns.push(tensor_to_batch(g.decode(&zs, rows_tensor(b))));
     }
-    let labels = ["Input".to_string(), "Reconstruction".to_string()].into_iter().chain(config.attributes.iter().cloned());
+    let labels =
+        ["Input".to_string(), "Reconstruction".to_string()].into_iter().chain(config.attributes.iter().cloned());
     let mut grid = SampleGrid::new(labels);
     for r in 0..n {
         grid.push_row(columns.iter().map(|c| c[r].clone()).collect())?;

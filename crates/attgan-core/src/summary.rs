@@ -57,14 +57,32 @@ impl AttGanConfig {
         rows.extend(self.down_rows("D/C trunk", self.dis_layers, |i| self.dis_channels(i), self.dis_norm));
         let (flat, fc) = (self.dis_flat_features(), self.dis_fc_dim);
         for (network, n_out) in [("D head", 1), ("C head", self.n_attrs())] {
-            rows.push(LayerRow { network, layer: "fc + lrelu".into(), input: flat, output: vec![fc], params: flat * fc + fc });
-            rows.push(LayerRow { network, layer: "fc".into(), input: fc, output: vec![n_out], params: fc * n_out + n_out });
+            rows.push(LayerRow {
+                network,
+                layer: "fc + lrelu".into(),
+                input: flat,
+                output: vec![fc],
+                params: flat * fc + fc,
+            });
+            rows.push(LayerRow {
+                network,
+                layer: "fc".into(),
+                input: fc,
+                output: vec![n_out],
+                params: fc * n_out + n_out,
+            });
         }
         rows
     }
 
     /// A stack of stride-2 convolutions from the RGB image: Genc or the D/C trunk.
-    fn down_rows(&self, network: &'static str, layers: usize, channels: impl Fn(usize) -> usize, norm: Norm) -> Vec<LayerRow> {
+    fn down_rows(
+        &self,
+        network: &'static str,
+        layers: usize,
+        channels: impl Fn(usize) -> usize,
+        norm: Norm,
+    ) -> Vec<LayerRow> {
         let s = self.image_size;
         (0..layers)
             .map(|i| {
@@ -98,10 +116,25 @@ impl AttGanConfig {
         let _ = writeln!(out, "{:<10} {:<36} {:>6}  {:<18} {:>12}", "network", "layer", "in", "out", "params");
         for row in self.layer_table() {
             let shape = row.output.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x");
-            let _ = writeln!(out, "{:<10} {:<36} {:>6}  {:<18} {:>12}", row.network, row.layer, row.input, shape, group(row.params));
+            let _ = writeln!(
+                out,
+                "{:<10} {:<36} {:>6}  {:<18} {:>12}",
+                row.network,
+                row.layer,
+                row.input,
+                shape,
+                group(row.params)
+            );
         }
         let c = self.param_counts();
-        let _ = writeln!(out, "Genc {} + Gdec {} = G {}; D/C {}", group(c.genc), group(c.gdec), group(c.generator()), group(c.discriminator));
+        let _ = writeln!(
+            out,
+            "Genc {} + Gdec {} = G {}; D/C {}",
+            group(c.genc),
+            group(c.gdec),
+            group(c.generator()),
+            group(c.discriminator)
+        );
         out
     }
 }

@@ -135,7 +135,9 @@ fn penalty_gradient_matches_finite_differences() {
         for eps in [1e-4f32, 5e-5] {
             let numeric = (value_at(eps) - value_at(-eps)) / (2.0 * eps as f64);
             let rel = (analytic - numeric).abs() / numeric.abs().max(1e-6);
-            println!("{norm:?}: autodiff {analytic:.6}, finite differences (eps {eps}) {numeric:.6}, relative error {rel:.2e}");
+            println!(
+                "{norm:?}: autodiff {analytic:.6}, finite differences (eps {eps}) {numeric:.6}, relative error {rel:.2e}"
+            );
             assert!(rel < 0.02, "{norm:?}: autodiff {analytic} vs finite differences {numeric} (eps {eps}, rel {rel})");
         }
     }

@@ -78,7 +78,10 @@ fn grid_lays_out_cells_under_a_labelled_header() {
     // The header has ink above every column and nothing else.
     for c in 0..3u32 {
         let x0 = 2 + c * 66;
-        let ink = (x0..x0 + 64).flat_map(|x| (0..header).map(move |y| (x, y))).filter(|&(x, y)| out.get_pixel(x, y).0 == [0, 0, 0]).count();
+        let ink = (x0..x0 + 64)
+            .flat_map(|x| (0..header).map(move |y| (x, y)))
+            .filter(|&(x, y)| out.get_pixel(x, y).0 == [0, 0, 0])
+            .count();
         assert!(ink > 20, "column {c} label drawn ({ink} dark pixels)");
     }
 }
@@ -101,7 +104,8 @@ fn grids_and_images_are_saved_atomically() {
     grid.save(&path).unwrap();
     let back = image::open(&path).unwrap().to_rgb8();
     assert_eq!(back, grid.render());
-    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
     let err = save_atomically(&pattern(2, 2, 0), dir.join("x.unknown-format")).unwrap_err();
     assert!(err.to_string().contains("x.unknown-format"), "{err}");

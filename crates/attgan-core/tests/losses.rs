@@ -46,10 +46,7 @@ fn attribute_bce_by_hand() {
             sum += t * (1.0 + (-x).exp()).ln() + (1.0 - t) * (1.0 + x.exp()).ln();
         }
     }
-    let got = attribute_bce(
-        t2(&[&[0.0, 2.0], &[-1.0, 3.0]]),
-        t2(&[&[1.0, 0.0], &[0.0, 1.0]]),
-    );
+    let got = attribute_bce(t2(&[&[0.0, 2.0], &[-1.0, 3.0]]), t2(&[&[1.0, 0.0], &[0.0, 1.0]]));
     close(scalar(got), sum / 4.0, "bce");
     close(sum / 4.0, 0.795481, "hand value");
 }
@@ -83,7 +80,10 @@ fn interpolation_is_per_sample() {
 #[test]
 fn weighted_totals_use_the_papers_weights() {
     let w = LossConfig::default();
-    assert_eq!((w.gp_weight, w.d_attr_weight, w.adv_weight, w.g_attr_weight, w.rec_weight), (10.0, 1.0, 1.0, 10.0, 100.0));
+    assert_eq!(
+        (w.gp_weight, w.d_attr_weight, w.adv_weight, w.g_attr_weight, w.rec_weight),
+        (10.0, 1.0, 1.0, 10.0, 100.0)
+    );
     let one = |v: f32| Tensor::<B, 1>::from_data(TensorData::new(vec![v], [1]), &Default::default());
     let d = w.discriminator_total(one(-2.0), one(0.5), one(0.25));
     close(scalar(d.total), -2.0 + 10.0 * 0.5 + 0.25, "D total");
@@ -117,18 +117,15 @@ fn discriminator_loss_is_the_sum_of_its_terms() {
     let xb = Tensor::<B, 4>::random([4, 3, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
     let a = t2(&[&[1.0, 0.0, 1.0], &[0.0, 1.0, 1.0], &[0.0, 0.0, 0.0], &[1.0, 1.0, 0.0]]);
     let alpha = Tensor::<B, 1>::from_data(TensorData::new(vec![0.1f32, 0.4, 0.6, 0.9], [4]), &device);
-    let loss = LossConfig::default().discriminator_loss_with_alpha(&d, xa.clone(), xb.clone(), a.clone(), alpha.clone());
+    let loss =
+        LossConfig::default().discriminator_loss_with_alpha(&d, xa.clone(), xb.clone(), a.clone(), alpha.clone());
 
     let (real, logits) = d.forward(xa.clone());
     let wgan = scalar(real.mean()) - scalar(d.forward_adv(xb.clone()).mean());
     close(scalar(loss.wgan.clone()), -wgan, "wgan term");
     close(scalar(loss.attr_real.clone()), scalar(attribute_bce(logits, a)), "attr term");
     close(scalar(loss.gp.clone()), scalar(gradient_penalty_at(&d, interpolate(xa, xb, alpha))), "gp term");
-    close(
-        scalar(loss.total),
-        scalar(loss.wgan) + 10.0 * scalar(loss.gp) + scalar(loss.attr_real),
-        "total",
-    );
+    close(scalar(loss.total), scalar(loss.wgan) + 10.0 * scalar(loss.gp) + scalar(loss.attr_real), "total");
 }
 
 #[test]

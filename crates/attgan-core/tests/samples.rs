@@ -40,14 +40,19 @@ fn grid_columns_are_input_reconstruction_and_each_flip() {
     }
     for i in 0..3 {
         // Bald on for the first image clears its Bangs; the flipped value is +-1.5.
-        let b: Vec<Vec<f32>> = attrs.iter().map(|a| edit_input(&flip_single(a, &config.attributes, i), i, 0.5, 1.5)).collect();
+        let b: Vec<Vec<f32>> =
+            attrs.iter().map(|a| edit_input(&flip_single(a, &config.attributes, i), i, 0.5, 1.5)).collect();
         if i == 0 {
             assert_eq!(b[0], vec![1.5, -0.5, 0.5]);
         }
         let edited = tensor_to_batch(g.forward(x.clone(), rows(b)));
         for r in 0..2u32 {
             for (px, py) in [(0, 0), (8, 3), (15, 15)] {
-                assert_eq!(cell(r, 2 + i as u32, px, py), *edited[r as usize].get_pixel(px, py), "attribute {i} row {r}");
+                assert_eq!(
+                    cell(r, 2 + i as u32, px, py),
+                    *edited[r as usize].get_pixel(px, py),
+                    "attribute {i} row {r}"
+                );
             }
         }
     }

@@ -10,8 +10,7 @@ use burn::data::dataset::Dataset;
 use image::{Rgb, RgbImage};
 
 /// CelebA's real first row.
-const GOLDEN_ROW: &str =
-    "000001.jpg -1  1  1 -1 -1 -1 -1 -1 -1 -1 -1  1 -1 -1 -1 -1 -1 -1  1  1 -1  1 -1 -1  1 -1 -1  1 -1 -1 -1  1  1 -1  1 -1  1 -1 -1  1";
+const GOLDEN_ROW: &str = "000001.jpg -1  1  1 -1 -1 -1 -1 -1 -1 -1 -1  1 -1 -1 -1 -1 -1 -1  1  1 -1  1 -1 -1  1 -1 -1  1 -1 -1 -1  1  1 -1  1 -1  1 -1 -1  1";
 
 struct TempDir(PathBuf);
 
@@ -97,16 +96,21 @@ fn splits_by_partition_file_and_by_rows() {
     let dir = TempDir::new("splits");
     let partition = [0, 0, 0, 0, 0, 0, 1, 1, 2, 2];
     write_celeba(&dir.0, &rows(10), &partition, "\n");
-    let sizes = |opts: CelebaOptions| Split::ALL.map(|s| CelebaDataset::open(&dir.0, opts.clone().with_split(s)).map(|d| d.len()).unwrap_or(0));
+    let sizes = |opts: CelebaOptions| {
+        Split::ALL.map(|s| CelebaDataset::open(&dir.0, opts.clone().with_split(s)).map(|d| d.len()).unwrap_or(0))
+    };
     assert_eq!(sizes(CelebaOptions::new(Variant::Celeba)), [6, 2, 2]);
     let rows_scheme = CelebaOptions::new(Variant::Celeba).with_scheme(SplitScheme::Rows { train_end: 5, val_end: 9 });
     assert_eq!(sizes(rows_scheme.clone()), [5, 4, 1]);
     let test = CelebaDataset::open(&dir.0, rows_scheme.with_split(Split::Test)).unwrap();
     assert_eq!(test.files(), ["000010.jpg"]);
     // AttGAN's CelebA rows leave a 10-image directory without val and test: a clear error.
-    let err = CelebaDataset::open(&dir.0, CelebaOptions::new(Variant::Celeba).with_scheme(SplitScheme::ATTGAN_CELEBA).with_split(Split::Val))
-        .unwrap_err()
-        .to_string();
+    let err = CelebaDataset::open(
+        &dir.0,
+        CelebaOptions::new(Variant::Celeba).with_scheme(SplitScheme::ATTGAN_CELEBA).with_split(Split::Val),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("val split") && err.contains("empty"), "{err}");
 }
 
@@ -122,12 +126,32 @@ fn malformed(name: &str, attr_text: &str, needle: &str) {
 fn malformed_attribute_files_name_file_and_line() {
     let names = CELEBA_ATTRIBUTES.join(" ");
     let row = |f: &str| GOLDEN_ROW.replacen("000001.jpg", f, 1);
-    malformed("count", &format!("two\n{names}\n{}\n", row("000001.jpg")), "list_attr_celeba.txt:1: expected the number of images, found `two`");
-    malformed("header", &format!("3\n{names}\n{}\n{}\n", row("000001.jpg"), row("000002.jpg")), "header announces 3 images but the file lists 2");
-    malformed("columns", &format!("2\n{names}\n{}\n000002.jpg 1 -1\n", row("000001.jpg")), "list_attr_celeba.txt:4: `000002.jpg` has 2 values for 40 attributes");
+    malformed(
+        "count",
+        &format!("two\n{names}\n{}\n", row("000001.jpg")),
+        "list_attr_celeba.txt:1: expected the number of images, found `two`",
+    );
+    malformed(
+        "header",
+        &format!("3\n{names}\n{}\n{}\n", row("000001.jpg"), row("000002.jpg")),
+        "header announces 3 images but the file lists 2",
+    );
+    malformed(
+        "columns",
+        &format!("2\n{names}\n{}\n000002.jpg 1 -1\n", row("000001.jpg")),
+        "list_attr_celeba.txt:4: `000002.jpg` has 2 values for 40 attributes",
+    );
     let bad_value = row("000002.jpg").replacen(" 1", " 0", 1);
-    malformed("values", &format!("2\n{names}\n{}\n{bad_value}\n", row("000001.jpg")), "list_attr_celeba.txt:4: `000002.jpg`: Arched_Eyebrows is `0`, expected 1 or -1");
-    malformed("nonames", &format!("2\n{}\n", row("000001.jpg")), "list_attr_celeba.txt:2: expected attribute names, found the number `-1`");
+    malformed(
+        "values",
+        &format!("2\n{names}\n{}\n{bad_value}\n", row("000001.jpg")),
+        "list_attr_celeba.txt:4: `000002.jpg`: Arched_Eyebrows is `0`, expected 1 or -1",
+    );
+    malformed(
+        "nonames",
+        &format!("2\n{}\n", row("000001.jpg")),
+        "list_attr_celeba.txt:2: expected attribute names, found the number `-1`",
+    );
     malformed("empty", "", "list_attr_celeba.txt:1: the file is empty");
 }
 
@@ -175,7 +199,8 @@ fn bad_images_fail_by_default_and_are_counted_when_skipped() {
     let msg = panic.downcast_ref::<String>().unwrap();
     assert!(msg.contains("000002.jpg") && msg.contains("BadImages::Skip"), "{msg}");
 
-    let lenient = CelebaDataset::open(&dir.0, CelebaOptions::new(Variant::Celeba).with_bad_images(BadImages::Skip)).unwrap();
+    let lenient =
+        CelebaDataset::open(&dir.0, CelebaOptions::new(Variant::Celeba).with_bad_images(BadImages::Skip)).unwrap();
     let files: Vec<String> = (0..4).map(|i| lenient.get(i).unwrap().file).collect();
     assert_eq!(files, ["000001.jpg", "000004.jpg", "000004.jpg", "000004.jpg"]);
     let skipped: Vec<String> = lenient.skipped().into_iter().map(|(f, _)| f).collect();

@@ -17,7 +17,12 @@ fn synthetic_celeba_is_reproducible_and_in_celebas_format() {
     let options = SyntheticOptions { n_images: 40, seed: 3, ..Default::default() };
     write_synthetic_celeba(&a, options).unwrap();
     write_synthetic_celeba(&b, options).unwrap();
-    for file in ["list_attr_celeba.txt", "list_eval_partition.txt", "img_align_celeba/000001.jpg", "img_align_celeba/000040.jpg"] {
+    for file in [
+        "list_attr_celeba.txt",
+        "list_eval_partition.txt",
+        "img_align_celeba/000001.jpg",
+        "img_align_celeba/000040.jpg",
+    ] {
         assert_eq!(std::fs::read(a.join(file)).unwrap(), std::fs::read(b.join(file)).unwrap(), "{file} differs");
     }
     let attrs = std::fs::read_to_string(a.join("list_attr_celeba.txt")).unwrap();
@@ -30,7 +35,11 @@ fn synthetic_celeba_is_reproducible_and_in_celebas_format() {
     assert_eq!((img.width(), img.height()), (178, 218));
 
     // Undrawn columns in AttGAN's conflict rules stay -1.
-    let grey = CelebaDataset::open(&a, CelebaOptions::new(Variant::Celeba).with_attributes(["Gray_Hair", "Receding_Hairline"])).unwrap();
+    let grey = CelebaDataset::open(
+        &a,
+        CelebaOptions::new(Variant::Celeba).with_attributes(["Gray_Hair", "Receding_Hairline"]),
+    )
+    .unwrap();
     assert!((0..grey.len()).all(|i| grey.attributes_of(i) == [0.0, 0.0]));
 
     let report = verify(&a, Variant::Celeba, VerifyOptions::default()).unwrap();
@@ -42,7 +51,10 @@ fn synthetic_celeba_is_reproducible_and_in_celebas_format() {
     write_synthetic_celeba(&a, options).unwrap();
     assert_eq!(std::fs::metadata(a.join("list_attr_celeba.txt")).unwrap().modified().unwrap(), stamp);
     write_synthetic_celeba(&a, SyntheticOptions { seed: 4, ..options }).unwrap();
-    assert_ne!(std::fs::read(a.join("list_attr_celeba.txt")).unwrap(), std::fs::read(b.join("list_attr_celeba.txt")).unwrap());
+    assert_ne!(
+        std::fs::read(a.join("list_attr_celeba.txt")).unwrap(),
+        std::fs::read(b.join("list_attr_celeba.txt")).unwrap()
+    );
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
 }
@@ -52,7 +64,13 @@ fn oracle_reads_the_pipelines_own_images() {
     // JPEG-compressed, cropped at AttGAN's box and resized bicubically to 64: what training sees.
     let dir = temp("oracle");
     write_synthetic_celeba(&dir, SyntheticOptions { n_images: 300, seed: 11, ..Default::default() }).unwrap();
-    let ds = CelebaDataset::open(&dir, CelebaOptions::new(Variant::Celeba).with_image_size(64).with_scheme(SplitScheme::Rows { train_end: 300, val_end: 300 })).unwrap();
+    let ds = CelebaDataset::open(
+        &dir,
+        CelebaOptions::new(Variant::Celeba)
+            .with_image_size(64)
+            .with_scheme(SplitScheme::Rows { train_end: 300, val_end: 300 }),
+    )
+    .unwrap();
     let mut correct = [0usize; 13];
     for i in 0..ds.len() {
         let item = ds.get(i).unwrap();

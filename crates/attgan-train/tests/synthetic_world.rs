@@ -1,18 +1,15 @@
 //! Checks of the synthetic world: the drawer is deterministic and consistent, and the
 //! oracle reads the drawn attributes back at the sizes a GAN will see.
 
+use attgan_train::data::face::{ATTRIBUTES, BALD, BANGS, BLACK_HAIR, BLOND_HAIR, BROWN_HAIR, MALE, MUSTACHE, NO_BEARD};
+use attgan_train::data::face::{
+    CROP_LEFT, CROP_SIZE, CROP_TOP, IMAGE_HEIGHT, IMAGE_WIDTH, draw_face, flip_attribute, sample_attributes,
+};
+use attgan_train::data::oracle::read_attributes;
 use image::RgbImage;
 use image::imageops::{self, FilterType};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use attgan_train::data::face::{
-    CROP_LEFT, CROP_SIZE, CROP_TOP, IMAGE_HEIGHT, IMAGE_WIDTH, draw_face, flip_attribute,
-    sample_attributes,
-};
-use attgan_train::data::oracle::read_attributes;
-use attgan_train::data::face::{
-    ATTRIBUTES, BALD, BANGS, BLACK_HAIR, BLOND_HAIR, BROWN_HAIR, MALE, MUSTACHE, NO_BEARD,
-};
 
 /// Seeds of the evaluation faces, far from those used while tuning the oracle (0..10^6).
 const ACCURACY_SEEDS: u64 = 5_000_000;
@@ -42,9 +39,7 @@ fn gaussian<R: Rng>(rng: &mut R) -> f64 {
 fn degraded<R: Rng>(image: &RgbImage, rng: &mut R) -> RgbImage {
     let mut out = imageops::blur(image, BLUR_SIGMA);
     for value in out.iter_mut() {
-        *value = (f64::from(*value) + NOISE_SIGMA * gaussian(rng))
-            .round()
-            .clamp(0.0, 255.0) as u8;
+        *value = (f64::from(*value) + NOISE_SIGMA * gaussian(rng)).round().clamp(0.0, 255.0) as u8;
     }
     out
 }
@@ -57,9 +52,7 @@ fn colour_shifted<R: Rng>(image: &RgbImage, rng: &mut R) -> RgbImage {
     let mut out = imageops::blur(image, BLUR_SIGMA);
     for pixel in out.pixels_mut() {
         for c in 0..3 {
-            pixel.0[c] = (f32::from(pixel.0[c]) * gains[c] + offsets[c])
-                .round()
-                .clamp(0.0, 255.0) as u8;
+            pixel.0[c] = (f32::from(pixel.0[c]) * gains[c] + offsets[c]).round().clamp(0.0, 255.0) as u8;
         }
     }
     out
@@ -92,17 +85,11 @@ fn sampled_attributes_are_consistent_with_celeba_like_frequencies() {
     let (mut males, mut male_mustaches, mut male_beards) = (0, 0, 0);
     for _ in 0..SAMPLES {
         let attrs = sample_attributes(&mut rng);
-        let hair_colours = [BLACK_HAIR, BLOND_HAIR, BROWN_HAIR]
-            .iter()
-            .filter(|&&i| attrs[i])
-            .count();
+        let hair_colours = [BLACK_HAIR, BLOND_HAIR, BROWN_HAIR].iter().filter(|&&i| attrs[i]).count();
         assert!(hair_colours <= 1, "several hair colours: {attrs:?}");
         assert!(!(attrs[BALD] && attrs[BANGS]), "bald with bangs: {attrs:?}");
         if !attrs[MALE] {
-            assert!(
-                !attrs[MUSTACHE] && attrs[NO_BEARD],
-                "facial hair on a woman: {attrs:?}"
-            );
+            assert!(!attrs[MUSTACHE] && attrs[NO_BEARD], "facial hair on a woman: {attrs:?}");
         } else {
             males += 1;
             male_mustaches += usize::from(attrs[MUSTACHE]);
@@ -130,22 +117,12 @@ fn sampled_attributes_are_consistent_with_celeba_like_frequencies() {
     for (i, (low, high)) in bounds.into_iter().enumerate() {
         let frequency = counts[i] as f64 / SAMPLES as f64;
         println!("{:20} {frequency:.3}", ATTRIBUTES[i]);
-        assert!(
-            (low..=high).contains(&frequency),
-            "{} at {frequency}",
-            ATTRIBUTES[i]
-        );
+        assert!((low..=high).contains(&frequency), "{} at {frequency}", ATTRIBUTES[i]);
     }
     let mustache_share = male_mustaches as f64 / males as f64;
     let beard_share = male_beards as f64 / males as f64;
-    assert!(
-        (0.28..0.38).contains(&mustache_share),
-        "mustache on {mustache_share} of men"
-    );
-    assert!(
-        (0.35..0.45).contains(&beard_share),
-        "beard on {beard_share} of men"
-    );
+    assert!((0.28..0.38).contains(&mustache_share), "mustache on {mustache_share} of men");
+    assert!((0.35..0.45).contains(&beard_share), "beard on {beard_share} of men");
 }
 
 /// Correct readings per attribute, over some number of faces.
@@ -157,11 +134,7 @@ struct Tally {
 
 impl Tally {
     fn new(name: &'static str) -> Self {
-        Tally {
-            name,
-            correct: [0; 13],
-            faces: 0,
-        }
+        Tally { name, correct: [0; 13], faces: 0 }
     }
 
     fn add(&mut self, truth: &[bool; 13], read: &[bool; 13]) {
@@ -197,13 +170,8 @@ fn print_table(tallies: &[Tally]) {
 
 #[test]
 fn oracle_reads_drawn_attributes() {
-    let mut tallies = [
-        Tally::new("128"),
-        Tally::new("64"),
-        Tally::new("32"),
-        Tally::new("64 noisy"),
-        Tally::new("64 shifted"),
-    ];
+    let mut tallies =
+        [Tally::new("128"), Tally::new("64"), Tally::new("32"), Tally::new("64 noisy"), Tally::new("64 shifted")];
     let mut noise = StdRng::seed_from_u64(ACCURACY_SEEDS - 1);
     for seed in ACCURACY_SEEDS..ACCURACY_SEEDS + ACCURACY_FACES {
         let mut rng = StdRng::seed_from_u64(seed);
@@ -224,20 +192,10 @@ fn oracle_reads_drawn_attributes() {
     println!("oracle accuracy on {ACCURACY_FACES} faces:");
     print_table(&tallies);
     for tally in &tallies[..2] {
-        assert!(
-            tally.worst() >= REQUIRED_ACCURACY,
-            "at {}: {}",
-            tally.name,
-            tally.worst()
-        );
+        assert!(tally.worst() >= REQUIRED_ACCURACY, "at {}: {}", tally.name, tally.worst());
     }
     let noisy = &tallies[3];
-    assert!(
-        noisy.worst() >= REQUIRED_DEGRADED_ACCURACY,
-        "{}: {}",
-        noisy.name,
-        noisy.worst()
-    );
+    assert!(noisy.worst() >= REQUIRED_DEGRADED_ACCURACY, "{}: {}", noisy.name, noisy.worst());
 }
 
 #[test]
@@ -257,16 +215,11 @@ fn oracle_follows_single_attribute_flips() {
                 read_attributes(&resized(&crop(&face), 64))
             };
             let (before, after) = (read(&attrs), read(&flipped));
-            let followed =
-                before[attribute] == attrs[attribute] && after[attribute] == flipped[attribute];
+            let followed = before[attribute] == attrs[attribute] && after[attribute] == flipped[attribute];
             flips.correct[attribute] += usize::from(followed);
         }
     }
     println!("single-attribute flips read back ({FLIPS_PER_ATTRIBUTE} per attribute):");
     print_table(std::slice::from_ref(&flips));
-    assert!(
-        flips.worst() >= REQUIRED_ACCURACY,
-        "worst flip accuracy {}",
-        flips.worst()
-    );
+    assert!(flips.worst() >= REQUIRED_ACCURACY, "worst flip accuracy {}", flips.worst());
 }

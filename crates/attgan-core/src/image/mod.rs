@@ -63,10 +63,8 @@ pub fn tensor_to_batch<B: Backend>(x: Tensor<B, 4>) -> Vec<RgbImage> {
 /// a reader never sees half a file.
 pub fn save_atomically(img: &RgbImage, path: impl AsRef<std::path::Path>) -> Result<()> {
     let path = path.as_ref();
-    let format = ::image::ImageFormat::from_path(path).map_err(|source| AttGanError::Image {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let format = ::image::ImageFormat::from_path(path)
+        .map_err(|source| AttGanError::Image { path: path.to_path_buf(), source })?;
     let mut bytes = std::io::Cursor::new(Vec::new());
     img.write_to(&mut bytes, format).map_err(|source| AttGanError::Image { path: path.to_path_buf(), source })?;
     crate::atomic::write_atomically(path, bytes.get_ref())

@@ -58,13 +58,17 @@ pub fn parse_attribute_file(path: &Path, hint: &str) -> Result<AttributeTable> {
         .trim()
         .parse()
         .map_err(|_| malformed(n_line, format!("expected the number of images, found `{}`", count.trim())))?;
-    let (names_line, names) = lines.next().ok_or_else(|| malformed(n_line + 1, "missing the line of attribute names".into()))?;
+    let (names_line, names) =
+        lines.next().ok_or_else(|| malformed(n_line + 1, "missing the line of attribute names".into()))?;
     let names: Vec<String> = names.split_whitespace().map(str::to_string).collect();
     if names.is_empty() {
         return Err(malformed(names_line, "empty line of attribute names".into()));
     }
     if let Some(bad) = names.iter().find(|n| n.parse::<i64>().is_ok()) {
-        return Err(malformed(names_line, format!("expected attribute names, found the number `{bad}` (is the count line missing?)")));
+        return Err(malformed(
+            names_line,
+            format!("expected attribute names, found the number `{bad}` (is the count line missing?)"),
+        ));
     }
     let mut files = Vec::with_capacity(count);
     let mut values = Vec::with_capacity(count);
@@ -73,10 +77,7 @@ pub fn parse_attribute_file(path: &Path, hint: &str) -> Result<AttributeTable> {
         let file = fields.next().expect("blank lines are skipped");
         let row: Vec<&str> = fields.collect();
         if row.len() != names.len() {
-            return Err(malformed(
-                line,
-                format!("`{file}` has {} values for {} attributes", row.len(), names.len()),
-            ));
+            return Err(malformed(line, format!("`{file}` has {} values for {} attributes", row.len(), names.len())));
         }
         let parsed = row
             .iter()

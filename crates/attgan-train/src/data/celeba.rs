@@ -246,7 +246,10 @@ impl CelebaDataset {
                         return Err(DataError::Malformed {
                             path: path.clone(),
                             line: i + 1,
-                            message: format!("`{file}` where the attribute file has `{attr_file}` on its row {}", i + 1),
+                            message: format!(
+                                "`{file}` where the attribute file has `{attr_file}` on its row {}",
+                                i + 1
+                            ),
                         });
                     }
                     keep.push(*split == options.split);

@@ -29,7 +29,6 @@ pub const NO_BEARD: usize = 10;
 pub const PALE_SKIN: usize = 11;
 pub const YOUNG: usize = 12;
 
-
 pub const IMAGE_WIDTH: u32 = 178;
 pub const IMAGE_HEIGHT: u32 = 218;
 /// The AttGAN crop box in the 178x218 image: 170x170 at top 26, left 3.
@@ -166,13 +165,8 @@ pub(crate) enum HairColour {
 }
 
 impl HairColour {
-    pub(crate) const ALL: [HairColour; 5] = [
-        HairColour::Black,
-        HairColour::Blond,
-        HairColour::Brown,
-        HairColour::Grey,
-        HairColour::Red,
-    ];
+    pub(crate) const ALL: [HairColour; 5] =
+        [HairColour::Black, HairColour::Blond, HairColour::Brown, HairColour::Grey, HairColour::Red];
 
     /// Typical colour; drawn hair varies around it by `HAIR_JITTER` and `HAIR_BRIGHTNESS`.
     pub(crate) fn prototype(self) -> Colour {
@@ -342,11 +336,7 @@ impl Nuisance {
             skin_jitter: colour_jitter(rng, SKIN_JITTER),
             hair_jitter: colour_jitter(rng, HAIR_JITTER),
             hair_brightness: 1.0 + symmetric(rng, HAIR_BRIGHTNESS),
-            other_hair: if rng.random_bool(0.5) {
-                HairColour::Grey
-            } else {
-                HairColour::Red
-            },
+            other_hair: if rng.random_bool(0.5) { HairColour::Grey } else { HairColour::Red },
             hair_volume_change: symmetric(rng, MAX_HAIR_VOLUME_CHANGE),
             hair_bottom: rng.random_range(HAIR_BOTTOM_RANGE.0..HAIR_BOTTOM_RANGE.1),
             bangs_wave_phase: rng.random_range(0.0..std::f32::consts::TAU),
@@ -365,11 +355,7 @@ fn symmetric<R: Rng + ?Sized>(rng: &mut R, amplitude: f32) -> f32 {
 }
 
 fn colour_jitter<R: Rng + ?Sized>(rng: &mut R, amplitude: f32) -> Colour {
-    [
-        symmetric(rng, amplitude),
-        symmetric(rng, amplitude),
-        symmetric(rng, amplitude),
-    ]
+    [symmetric(rng, amplitude), symmetric(rng, amplitude), symmetric(rng, amplitude)]
 }
 
 /// `hue` in degrees, `saturation` and `value` in 0..1.
@@ -390,11 +376,7 @@ fn scaled(c: Colour, factor: f32) -> Colour {
 }
 
 pub(crate) fn lerp(a: Colour, b: Colour, t: f32) -> Colour {
-    [
-        a[0] + (b[0] - a[0]) * t,
-        a[1] + (b[1] - a[1]) * t,
-        a[2] + (b[2] - a[2]) * t,
-    ]
+    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
 }
 
 /// Three uniform noise values in -1..1 from a seed and a position, so textures need no rng
@@ -423,11 +405,7 @@ fn superellipse(x: f32, y: f32, a: f32, b: f32, n: i32) -> f32 {
     let f = u.powi(n) + v.powi(n) - 1.0;
     let slope = n as f32;
     let gradient = length(slope * u.powi(n - 1) / a, slope * v.powi(n - 1) / b);
-    if gradient < 1e-6 {
-        -a.min(b)
-    } else {
-        f / gradient
-    }
+    if gradient < 1e-6 { -a.min(b) } else { f / gradient }
 }
 
 fn ellipse(x: f32, y: f32, a: f32, b: f32) -> f32 {
@@ -450,11 +428,7 @@ fn rounded_box(x: f32, y: f32, half: (f32, f32), radius: f32) -> f32 {
 }
 
 fn face_outline(x: f32, y: f32, male: bool) -> f32 {
-    let exponent = if male && y > 0.0 {
-        MALE_JAW_EXPONENT
-    } else {
-        FEMALE_JAW_EXPONENT
-    };
+    let exponent = if male && y > 0.0 { MALE_JAW_EXPONENT } else { FEMALE_JAW_EXPONENT };
     superellipse(x, y, FACE_HALF_WIDTH, FACE_HALF_HEIGHT, exponent)
 }
 
@@ -468,12 +442,7 @@ const HEAD_BOUNDS: Bounds = [
     HAIR_HALF_WIDTH + MAX_HAIR_VOLUME_CHANGE,
     FACE_HALF_HEIGHT,
 ];
-const FACE_BOUNDS: Bounds = [
-    -FACE_HALF_WIDTH,
-    -FACE_HALF_HEIGHT,
-    FACE_HALF_WIDTH,
-    FACE_HALF_HEIGHT,
-];
+const FACE_BOUNDS: Bounds = [-FACE_HALF_WIDTH, -FACE_HALF_HEIGHT, FACE_HALF_WIDTH, FACE_HALF_HEIGHT];
 
 /// A float RGB image of the whole 178x218 picture, painted shape by shape.
 struct Canvas {
@@ -486,23 +455,12 @@ struct Canvas {
 impl Canvas {
     /// Paints `colour` (a function of the image pixel) where `distance` (a function of the
     /// face-unit position) is negative, anti-aliased over one pixel, inside `bounds`.
-    fn paint(
-        &mut self,
-        bounds: Bounds,
-        distance: impl Fn(f32, f32) -> f32,
-        colour: impl Fn(u32, u32) -> Colour,
-    ) {
+    fn paint(&mut self, bounds: Bounds, distance: impl Fn(f32, f32) -> f32, colour: impl Fn(u32, u32) -> Colour) {
         let (cx, cy, s) = (self.centre.0, self.centre.1, self.scale);
         let clamp_x = |v: f32| v.clamp(0.0, IMAGE_WIDTH as f32) as u32;
         let clamp_y = |v: f32| v.clamp(0.0, IMAGE_HEIGHT as f32) as u32;
-        let (x0, x1) = (
-            clamp_x(cx + bounds[0] * s - 2.0),
-            clamp_x(cx + bounds[2] * s + 2.0),
-        );
-        let (y0, y1) = (
-            clamp_y(cy + bounds[1] * s - 2.0),
-            clamp_y(cy + bounds[3] * s + 2.0),
-        );
+        let (x0, x1) = (clamp_x(cx + bounds[0] * s - 2.0), clamp_x(cx + bounds[2] * s + 2.0));
+        let (y0, y1) = (clamp_y(cy + bounds[1] * s - 2.0), clamp_y(cy + bounds[3] * s + 2.0));
         for py in y0..y1 {
             for px in x0..x1 {
                 let x = (px as f32 + 0.5 - cx) / s;
@@ -549,21 +507,11 @@ impl<'a> Painter<'a> {
         } else {
             nuisance.other_hair
         };
-        let hair = scaled(
-            add(hair_colour.prototype(), nuisance.hair_jitter),
-            nuisance.hair_brightness,
-        );
-        let skin_base = if attrs[PALE_SKIN] {
-            PALE_SKIN_TONE
-        } else {
-            lerp(LIGHT_SKIN, DARK_SKIN, nuisance.skin_tone)
-        };
+        let hair = scaled(add(hair_colour.prototype(), nuisance.hair_jitter), nuisance.hair_brightness);
+        let skin_base = if attrs[PALE_SKIN] { PALE_SKIN_TONE } else { lerp(LIGHT_SKIN, DARK_SKIN, nuisance.skin_tone) };
         let canvas = Canvas {
             pixels: vec![[0.0; 3]; (IMAGE_WIDTH * IMAGE_HEIGHT) as usize],
-            centre: (
-                CROP_LEFT as f32 + nuisance.centre.0,
-                CROP_TOP as f32 + nuisance.centre.1,
-            ),
+            centre: (CROP_LEFT as f32 + nuisance.centre.0, CROP_TOP as f32 + nuisance.centre.1),
             scale: nuisance.scale,
         };
         Painter {
@@ -588,8 +536,7 @@ impl<'a> Painter<'a> {
         self.hair_mass();
         let male = self.male;
         let skin = self.skin;
-        self.canvas
-            .fill(FACE_BOUNDS, |x, y| face_outline(x, y, male), skin);
+        self.canvas.fill(FACE_BOUNDS, |x, y| face_outline(x, y, male), skin);
         if self.beard {
             self.beard();
         }
@@ -628,31 +575,20 @@ impl<'a> Painter<'a> {
     /// The hair colour with a strand texture, as a function of the image pixel.
     fn hair_colour(&self) -> impl Fn(u32, u32) -> Colour + use<> {
         let (hair, seed) = (self.hair, self.nuisance.noise_seed ^ HAIR_SALT);
-        move |px, py| {
-            scaled(
-                hair,
-                1.0 + HAIR_TEXTURE * hash_noise(seed, px, py / STRAND_LENGTH)[0],
-            )
-        }
+        move |px, py| scaled(hair, 1.0 + HAIR_TEXTURE * hash_noise(seed, px, py / STRAND_LENGTH)[0])
     }
 
     fn hair_mass(&mut self) {
         let n = self.nuisance;
-        let (half_width, half_height) = (
-            HAIR_HALF_WIDTH + n.hair_volume_change,
-            HAIR_HALF_HEIGHT + n.hair_volume_change,
-        );
+        let (half_width, half_height) =
+            (HAIR_HALF_WIDTH + n.hair_volume_change, HAIR_HALF_HEIGHT + n.hair_volume_change);
         let (bottom, bald) = (n.hair_bottom, self.bald);
         let colour = self.hair_colour();
         self.canvas.paint(
             HEAD_BOUNDS,
             |x, y| {
                 let mass = ellipse(x, y - HAIR_CENTRE_Y, half_width, half_height).max(y - bottom);
-                if bald {
-                    mass.max(BALD_FRINGE_TOP - y)
-                } else {
-                    mass
-                }
+                if bald { mass.max(BALD_FRINGE_TOP - y) } else { mass }
             },
             colour,
         );
@@ -670,11 +606,7 @@ impl<'a> Painter<'a> {
         };
         let colour = self.hair_colour();
         // Reaching one unit past the face outline hides its anti-aliased rim.
-        self.canvas.paint(
-            FACE_BOUNDS,
-            |x, y| (face_outline(x, y, male) - 1.0).max(y - edge(x)),
-            colour,
-        );
+        self.canvas.paint(FACE_BOUNDS, |x, y| (face_outline(x, y, male) - 1.0).max(y - edge(x)), colour);
     }
 
     fn beard(&mut self) {
@@ -698,17 +630,9 @@ impl<'a> Painter<'a> {
     fn forehead_wrinkles(&mut self) {
         let crease = self.crease();
         for y0 in FOREHEAD_WRINKLE_YS {
-            let (p, q) = (
-                (-FOREHEAD_WRINKLE_HALF_LENGTH, y0),
-                (FOREHEAD_WRINKLE_HALF_LENGTH, y0),
-            );
+            let (p, q) = ((-FOREHEAD_WRINKLE_HALF_LENGTH, y0), (FOREHEAD_WRINKLE_HALF_LENGTH, y0));
             self.canvas.fill(
-                [
-                    p.0,
-                    y0 - FOREHEAD_WRINKLE_THICKNESS,
-                    q.0,
-                    y0 + FOREHEAD_WRINKLE_THICKNESS,
-                ],
+                [p.0, y0 - FOREHEAD_WRINKLE_THICKNESS, q.0, y0 + FOREHEAD_WRINKLE_THICKNESS],
                 |x, y| segment(x, y, p, q, FOREHEAD_WRINKLE_THICKNESS),
                 crease,
             );
@@ -733,12 +657,7 @@ impl<'a> Painter<'a> {
         let crease = self.crease();
         let (nx, ny) = NOSTRIL_CENTRE;
         self.canvas.fill(
-            [
-                -nx - NOSTRIL_RADIUS,
-                ny - NOSTRIL_RADIUS,
-                nx + NOSTRIL_RADIUS,
-                ny + NOSTRIL_RADIUS,
-            ],
+            [-nx - NOSTRIL_RADIUS, ny - NOSTRIL_RADIUS, nx + NOSTRIL_RADIUS, ny + NOSTRIL_RADIUS],
             |x, y| length(x.abs() - nx, y - ny) - NOSTRIL_RADIUS,
             crease,
         );
@@ -748,8 +667,7 @@ impl<'a> Painter<'a> {
         let (ex, ey) = EYE_CENTRE;
         let (hw, hh) = EYE_HALF_SIZE;
         let bounds = [-ex - hw, ey - hh, ex + hw, ey + hh];
-        self.canvas
-            .fill(bounds, |x, y| ellipse(x.abs() - ex, y - ey, hw, hh), SCLERA);
+        self.canvas.fill(bounds, |x, y| ellipse(x.abs() - ex, y - ey, hw, hh), SCLERA);
         let gaze = self.nuisance.gaze;
         // Irises are clipped by the eye outline.
         let disc = move |radius: f32| {
@@ -758,35 +676,22 @@ impl<'a> Painter<'a> {
                 (length(dx, y - ey) - radius).max(ellipse(x.abs() - ex, y - ey, hw, hh))
             }
         };
-        self.canvas
-            .fill(bounds, disc(IRIS_RADIUS), self.nuisance.iris);
+        self.canvas.fill(bounds, disc(IRIS_RADIUS), self.nuisance.iris);
         self.canvas.fill(bounds, disc(PUPIL_RADIUS), PUPIL);
     }
 
     fn eyebrows(&mut self) {
-        let thickness = if self.bushy {
-            BUSHY_BROW_THICKNESS
-        } else {
-            THIN_BROW_THICKNESS
-        };
+        let thickness = if self.bushy { BUSHY_BROW_THICKNESS } else { THIN_BROW_THICKNESS };
         let centre_y = BROW_BASE_Y - thickness / 2.0;
         let point = |i: usize| {
             let t = i as f32 / BROW_PIECES as f32;
             let arch = 4.0 * t * (1.0 - t) * BROW_ARCH;
-            (
-                BROW_INNER_X + (BROW_OUTER_X - BROW_INNER_X) * t,
-                centre_y - arch,
-            )
+            (BROW_INNER_X + (BROW_OUTER_X - BROW_INNER_X) * t, centre_y - arch)
         };
         let colour = add(BROW_COLOUR, self.nuisance.brow_jitter);
         let top = centre_y - BROW_ARCH - thickness / 2.0;
         self.canvas.fill(
-            [
-                -BROW_OUTER_X - thickness,
-                top,
-                BROW_OUTER_X + thickness,
-                BROW_BASE_Y,
-            ],
+            [-BROW_OUTER_X - thickness, top, BROW_OUTER_X + thickness, BROW_BASE_Y],
             |x, y| {
                 (0..BROW_PIECES)
                     .map(|i| segment(x.abs(), y, point(i), point(i + 1), thickness))
@@ -811,10 +716,7 @@ impl<'a> Painter<'a> {
         let arm_end = FACE_HALF_WIDTH * (1.0 - (GLASSES_BAR_Y / FACE_HALF_HEIGHT).powi(2)).sqrt();
         let bar_top = GLASSES_BAR_Y - GLASSES_BAR_THICKNESS;
         let bar_bottom = GLASSES_BAR_Y + GLASSES_BAR_THICKNESS;
-        let bridge = (
-            (-BRIDGE_HALF_LENGTH, GLASSES_BAR_Y),
-            (BRIDGE_HALF_LENGTH, GLASSES_BAR_Y),
-        );
+        let bridge = ((-BRIDGE_HALF_LENGTH, GLASSES_BAR_Y), (BRIDGE_HALF_LENGTH, GLASSES_BAR_Y));
         self.canvas.fill(
             [-BRIDGE_HALF_LENGTH, bar_top, BRIDGE_HALF_LENGTH, bar_bottom],
             |x, y| segment(x, y, bridge.0, bridge.1, GLASSES_BAR_THICKNESS),
@@ -833,14 +735,7 @@ impl<'a> Painter<'a> {
         let (hw, hh) = MUSTACHE_HALF_SIZE;
         self.canvas.fill(
             [-hw, MUSTACHE_CENTRE_Y - hh, hw, MUSTACHE_CENTRE_Y + hh],
-            |x, y| {
-                rounded_box(
-                    x,
-                    y - MUSTACHE_CENTRE_Y,
-                    MUSTACHE_HALF_SIZE,
-                    MUSTACHE_CORNER_RADIUS,
-                )
-            },
+            |x, y| rounded_box(x, y - MUSTACHE_CENTRE_Y, MUSTACHE_HALF_SIZE, MUSTACHE_CORNER_RADIUS),
             colour,
         );
     }
@@ -852,8 +747,7 @@ impl<'a> Painter<'a> {
             let opening = |x: f32, y: f32| ellipse(x, y - MOUTH_CENTRE_Y, hw, hh);
             self.canvas.fill(bounds, opening, MOUTH_INSIDE);
             let teeth_bottom = MOUTH_CENTRE_Y - hh + TEETH_HEIGHT;
-            self.canvas
-                .fill(bounds, |x, y| opening(x, y).max(y - teeth_bottom), TEETH);
+            self.canvas.fill(bounds, |x, y| opening(x, y).max(y - teeth_bottom), TEETH);
         } else {
             let half = CLOSED_MOUTH_HALF_LENGTH;
             let lips = add(LIPS, self.nuisance.lips_jitter);
@@ -864,15 +758,7 @@ impl<'a> Painter<'a> {
                     half + CLOSED_MOUTH_THICKNESS,
                     MOUTH_CENTRE_Y + CLOSED_MOUTH_THICKNESS,
                 ],
-                |x, y| {
-                    segment(
-                        x,
-                        y,
-                        (-half, MOUTH_CENTRE_Y),
-                        (half, MOUTH_CENTRE_Y),
-                        CLOSED_MOUTH_THICKNESS,
-                    )
-                },
+                |x, y| segment(x, y, (-half, MOUTH_CENTRE_Y), (half, MOUTH_CENTRE_Y), CLOSED_MOUTH_THICKNESS),
                 lips,
             );
         }

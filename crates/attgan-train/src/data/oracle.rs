@@ -11,12 +11,10 @@ use image::RgbImage;
 use image::imageops::{FilterType, resize};
 
 use super::face::{
-    CROP_SIZE, Colour, FACE_CENTRE, FACE_HALF_HEIGHT, FACE_HALF_WIDTH, HairColour, lerp,
+    BALD, BANGS, BLACK_HAIR, BLOND_HAIR, BROWN_HAIR, BUSHY_EYEBROWS, EYEGLASSES, MALE, MOUTH_SLIGHTLY_OPEN, MUSTACHE,
+    NO_BEARD, PALE_SKIN, YOUNG,
 };
-use super::face::{
-    BALD, BANGS, BLACK_HAIR, BLOND_HAIR, BROWN_HAIR, BUSHY_EYEBROWS, EYEGLASSES, MALE,
-    MOUTH_SLIGHTLY_OPEN, MUSTACHE, NO_BEARD, PALE_SKIN, YOUNG,
-};
+use super::face::{CROP_SIZE, Colour, FACE_CENTRE, FACE_HALF_HEIGHT, FACE_HALF_WIDTH, HairColour, lerp};
 
 /// A rectangle in face units; a mirrored region also covers its mirror image across the
 /// vertical centre line of the face (for paired features such as cheeks and eyes).
@@ -28,19 +26,11 @@ struct Region {
 }
 
 const fn pair(x0: f32, x1: f32, y0: f32, y1: f32) -> Region {
-    Region {
-        x: (x0, x1),
-        y: (y0, y1),
-        mirrored: true,
-    }
+    Region { x: (x0, x1), y: (y0, y1), mirrored: true }
 }
 
 const fn centred(half_width: f32, y0: f32, y1: f32) -> Region {
-    Region {
-        x: (-half_width, half_width),
-        y: (y0, y1),
-        mirrored: false,
-    }
+    Region { x: (-half_width, half_width), y: (y0, y1), mirrored: false }
 }
 
 /// Bare skin on every face: below the glasses, beside the folds, above the beard.
@@ -206,11 +196,7 @@ impl Pixels {
             data = smooth(&data, side);
         }
         let footprint = CROP_SIZE as f32 / crop.width() as f32;
-        Pixels {
-            side,
-            data,
-            footprint,
-        }
+        Pixels { side, data, footprint }
     }
 
     fn at(&self, x: usize, y: usize) -> Colour {
@@ -236,9 +222,7 @@ impl Pixels {
             return None;
         }
         let limit = self.side as f32;
-        let leave = (1..self.side)
-            .map(|step| step as f32)
-            .find(|&step| !is_inside(step))?;
+        let leave = (1..self.side).map(|step| step as f32).find(|&step| !is_inside(step))?;
         let outside = sample(leave + self.blur_reach());
         halfway(sample, inside, outside, limit)
     }
@@ -288,9 +272,8 @@ fn enlarge(image: &RgbImage, side: usize) -> Vec<Colour> {
 /// One pass of a separable binomial blur over a square image, edges clamped.
 fn smooth(data: &[Colour], side: usize) -> Vec<Colour> {
     let reach = BINOMIAL.len() / 2;
-    let taps: Vec<[usize; 5]> = (0..side)
-        .map(|i| std::array::from_fn(|k| (i + k).saturating_sub(reach).min(side - 1)))
-        .collect();
+    let taps: Vec<[usize; 5]> =
+        (0..side).map(|i| std::array::from_fn(|k| (i + k).saturating_sub(reach).min(side - 1))).collect();
     // Blurs along lines of pixels, `line_stride` apart, of pixels `along_stride` apart.
     let blur = |input: &[Colour], line_stride: usize, along_stride: usize| {
         let mut output = vec![[0.0; 3]; input.len()];
@@ -346,17 +329,13 @@ impl Frame {
 /// vertical position from the chin, the lowest point that is not background (nothing is
 /// drawn below it).
 fn locate(image: &Pixels, background: Colour) -> Frame {
-    let mut frame = Frame {
-        centre: FACE_CENTRE,
-        scale: 1.0,
-    };
+    let mut frame = Frame { centre: FACE_CENTRE, scale: 1.0 };
     for _ in 0..LOCATE_PASSES {
         let skin = median(&frame.pixels(image, CHEEKS));
         if let Some((left, right)) = face_edges(image, &frame, skin) {
             frame.centre.0 = (left + right) / 2.0;
             let half_width = (right - left) / 2.0;
-            frame.scale = (half_width / (FACE_HALF_WIDTH * EDGE_WIDTH_FACTOR))
-                .clamp(SCALE_LIMITS.0, SCALE_LIMITS.1);
+            frame.scale = (half_width / (FACE_HALF_WIDTH * EDGE_WIDTH_FACTOR)).clamp(SCALE_LIMITS.0, SCALE_LIMITS.1);
         }
         if let Some(chin) = chin(image, &frame, skin, background) {
             frame.centre.1 = chin - FACE_HALF_HEIGHT * frame.scale;
@@ -375,17 +354,9 @@ fn face_edges(image: &Pixels, frame: &Frame, skin: Colour) -> Option<(f32, f32)>
         let row = |x: f32| image.at(image.clamp(x), y);
         // Starting on a pixel centre makes each step land on one.
         let start = (cx - EDGE_SCAN_START * s).floor() + 0.5;
-        lefts.extend(
-            image
-                .edge(|step| row(start - step), skin)
-                .map(|step| start - step),
-        );
+        lefts.extend(image.edge(|step| row(start - step), skin).map(|step| start - step));
         let start = (cx + EDGE_SCAN_START * s).floor() + 0.5;
-        rights.extend(
-            image
-                .edge(|step| row(start + step), skin)
-                .map(|step| start + step),
-        );
+        rights.extend(image.edge(|step| row(start + step), skin).map(|step| start + step));
     }
     lefts.sort_by(f32::total_cmp);
     rights.sort_by(f32::total_cmp);
@@ -396,9 +367,7 @@ fn face_edges(image: &Pixels, frame: &Frame, skin: Colour) -> Option<(f32, f32)>
 
 /// The lower edge of the chin in crop coordinates, going down a strip from the face centre.
 fn chin(image: &Pixels, frame: &Frame, skin: Colour, background: Colour) -> Option<f32> {
-    let columns: Vec<usize> = (-CHIN_STRIP..=CHIN_STRIP)
-        .map(|dx| image.clamp(frame.centre.0 + dx as f32))
-        .collect();
+    let columns: Vec<usize> = (-CHIN_STRIP..=CHIN_STRIP).map(|dx| image.clamp(frame.centre.0 + dx as f32)).collect();
     let strip = |y: f32| {
         let y = image.clamp(y);
         mean(&columns.iter().map(|&x| image.at(x, y)).collect::<Vec<_>>())
@@ -407,18 +376,12 @@ fn chin(image: &Pixels, frame: &Frame, skin: Colour, background: Colour) -> Opti
     // colour (skin or beard) is the inside colour of the chin edge.
     let tolerance = background_tolerance(skin, background);
     let bottom = image.side as f32 - 0.5;
-    let rise = (0..image.side)
-        .map(|step| step as f32)
-        .find(|&step| distance(strip(bottom - step), background) > tolerance)?;
+    let rise =
+        (0..image.side).map(|step| step as f32).find(|&step| distance(strip(bottom - step), background) > tolerance)?;
     // The rise is where the edge starts to show, so the inside lies a full smear above it.
     let start = bottom - rise - 2.0 * image.blur_reach();
     let inside = strip(start);
-    let step = halfway(
-        |step| strip(start + step),
-        inside,
-        background,
-        image.side as f32,
-    )?;
+    let step = halfway(|step| strip(start + step), inside, background, image.side as f32)?;
     Some(start + step)
 }
 
@@ -428,9 +391,7 @@ fn background_tolerance(skin: Colour, background: Colour) -> f32 {
 
 fn nearest_hair_colour(colour: Colour) -> HairColour {
     let by_distance = |h: &HairColour| distance(colour, h.prototype());
-    let closest = HairColour::ALL
-        .into_iter()
-        .min_by(|a, b| by_distance(a).total_cmp(&by_distance(b)));
+    let closest = HairColour::ALL.into_iter().min_by(|a, b| by_distance(a).total_cmp(&by_distance(b)));
     closest.expect("there are hair colours")
 }
 
@@ -439,11 +400,7 @@ fn share_towards(colour: Colour, from: Colour, to: Colour) -> f32 {
     let axis: Colour = std::array::from_fn(|c| to[c] - from[c]);
     let offset: Colour = std::array::from_fn(|c| colour[c] - from[c]);
     let length = dot(axis, axis);
-    if length < 1.0 {
-        0.0
-    } else {
-        dot(offset, axis) / length
-    }
+    if length < 1.0 { 0.0 } else { dot(offset, axis) / length }
 }
 
 /// The fractional step at which `sample(step)`, stepping by one pixel from 0 up to
@@ -454,11 +411,7 @@ fn halfway(sample: impl Fn(f32) -> Colour, from: Colour, to: Colour, limit: f32)
     while step < limit {
         let share = share_towards(sample(step), from, to);
         if share >= 0.5 {
-            let fraction = if share > previous {
-                (0.5 - previous) / (share - previous)
-            } else {
-                1.0
-            };
+            let fraction = if share > previous { (0.5 - previous) / (share - previous) } else { 1.0 };
             return Some(step - 1.0 + fraction.clamp(0.0, 1.0));
         }
         previous = share;

@@ -39,11 +39,8 @@ pub fn preprocess(img: &RgbImage, crop: Option<Crop>, size: u32, flip: bool) -> 
         ));
     }
     let view = imageops::crop_imm(img, c.left, c.top, c.size, c.size);
-    let mut out = if c.size == size {
-        view.to_image()
-    } else {
-        imageops::resize(&*view, size, size, FilterType::CatmullRom)
-    };
+    let mut out =
+        if c.size == size { view.to_image() } else { imageops::resize(&*view, size, size, FilterType::CatmullRom) };
     if flip {
         imageops::flip_horizontal_in_place(&mut out);
     }

@@ -65,7 +65,8 @@ const NEVER_SET: [&str; 4] = ["Gray_Hair", "Receding_Hairline", "Straight_Hair",
 fn row_of(seed: u64, index: usize) -> (Vec<bool>, StdRng) {
     let mut rng = StdRng::seed_from_u64(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let drawn = sample_attributes(&mut rng);
-    let mut row: Vec<bool> = CELEBA_ATTRIBUTES.iter().map(|n| rng.random_bool(0.25) && !NEVER_SET.contains(n)).collect();
+    let mut row: Vec<bool> =
+        CELEBA_ATTRIBUTES.iter().map(|n| rng.random_bool(0.25) && !NEVER_SET.contains(n)).collect();
     for (name, value) in ATTRIBUTES.iter().zip(drawn) {
         row[celeba_index(name).expect("drawn attributes are CelebA's")] = value;
     }
@@ -125,7 +126,13 @@ pub fn write_synthetic_celeba(root: impl AsRef<Path>, options: SyntheticOptions)
         let file = format!("{:06}.jpg", i + 1);
         let values: Vec<&str> = row.iter().map(|&v| if v { " 1" } else { "-1" }).collect();
         let _ = writeln!(attrs, "{file} {}", values.join(" "));
-        let split = if i < train { 0 } else if i < train + val { 1 } else { 2 };
+        let split = if i < train {
+            0
+        } else if i < train + val {
+            1
+        } else {
+            2
+        };
         let _ = writeln!(partition, "{file} {split}");
     }
     let write = |name: &str, text: &str| {

@@ -131,7 +131,11 @@ pub fn verify(root: impl AsRef<Path>, variant: Variant, options: VerifyOptions) 
     let mut too_small = Vec::new();
     if options.decode_images {
         let present: Vec<&String> = table.files.iter().filter(|f| on_disk.contains(*f)).collect();
-        let threads = if options.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { options.threads };
+        let threads = if options.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            options.threads
+        };
         let chunk = present.len().div_ceil(threads).max(1);
         let crop = variant.default_crop();
         let results: Vec<_> = std::thread::scope(|scope| {
@@ -219,9 +223,17 @@ impl fmt::Display for VerifyReport {
         }
         if self.decoded {
             let bad: Vec<String> = self.undecodable.iter().map(|(f, e)| format!("{f}: {e}")).collect();
-            writeln!(f, "undecodable: {}", if bad.is_empty() { "none".into() } else { format!("{} ({})", bad.len(), list(&bad)) })?;
+            writeln!(
+                f,
+                "undecodable: {}",
+                if bad.is_empty() { "none".into() } else { format!("{} ({})", bad.len(), list(&bad)) }
+            )?;
             let small: Vec<String> = self.too_small.iter().map(|(f, (w, h))| format!("{f} {w}x{h}")).collect();
-            writeln!(f, "too small for the crop: {}", if small.is_empty() { "none".into() } else { format!("{} ({})", small.len(), list(&small)) })?;
+            writeln!(
+                f,
+                "too small for the crop: {}",
+                if small.is_empty() { "none".into() } else { format!("{} ({})", small.len(), list(&small)) }
+            )?;
         } else {
             writeln!(f, "undecodable: not checked (decoding skipped)")?;
         }
@@ -238,7 +250,9 @@ impl fmt::Display for VerifyReport {
         for c in &self.checksums {
             let verdict = match c.expected {
                 Some(e) if e == c.actual => "matches the published md5".to_string(),
-                Some(e) => format!("differs from the published {e} (a re-encoded copy, e.g. CRLF line endings, or another file)"),
+                Some(e) => format!(
+                    "differs from the published {e} (a re-encoded copy, e.g. CRLF line endings, or another file)"
+                ),
                 None => "no published md5 known".to_string(),
             };
             writeln!(f, "md5 {}: {} ({verdict})", c.file, c.actual)?;
