@@ -1,4 +1,5 @@
-//! One critic step and one generator step of AttGAN, each updating only its own network.
+//! One critic step and one generator step of AttGAN, each updating only its own network, and
+//! [`AttGan`] as the model Burn's Learner trains (`TrainStep`, `InferenceStep`).
 //!
 //! G and D live in one module so that one optimizer serves both: Adam keeps its state per
 //! parameter, so restricting each step's gradients to one network
@@ -9,8 +10,14 @@ use attgan_core::{AttGanConfig, Discriminator, Generator, LossConfig};
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use burn::tensor::{ElementConversion, Tensor};
-use rand::Rng;
+use burn::tensor::{ElementConversion, Tensor, TensorData};
+use burn::train::{InferenceStep, TrainOutput, TrainStep};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::data::CelebaBatch;
+use crate::loader::{Phase, TrainBatch};
+use crate::metrics::{StepLosses, StepOutput, ValidOutput};
 
 /// G and D/C together: the unit that is optimised and checkpointed.
 #[derive(Module, Debug)]
@@ -19,12 +26,25 @@ pub struct AttGan<B: Backend> {
     pub g: Generator<B>,
     /// The critic and classifier.
     pub d: Discriminator<B>,
+    /// How the Learner's steps compute their losses (not saved in records).
+    #[module(skip)]
+    pub settings: StepSettings,
 }
 
 impl<B: Backend> AttGan<B> {
-    /// G and D/C of `config` with fresh weights.
+    /// G and D/C of `config` with fresh weights and the paper's step settings.
     pub fn new(config: &AttGanConfig, device: &B::Device) -> Self {
-        AttGan { g: config.init_generator(device), d: config.init_discriminator(device) }
+        AttGan {
+            g: config.init_generator(device),
+            d: config.init_discriminator(device),
+            settings: StepSettings::paper(),
+        }
+    }
+
+    /// The same networks with other step settings.
+    pub fn with_settings(mut self, settings: StepSettings) -> Self {
+        self.settings = settings;
+        self
     }
 }
 
@@ -68,29 +88,40 @@ pub struct StepSettings {
     pub losses: LossConfig,
     /// Attributes enter G as (2a - 1) * thres_int.
     pub thres_int: f64,
+    /// Mirror each real image left-right with probability 1/2 (AttGAN's augmentation).
+    pub hflip: bool,
 }
 
 impl StepSettings {
-    /// The paper's settings: lr 2e-4, the default loss weights, thres_int 0.5.
+    /// The paper's settings: lr 2e-4, the default loss weights, thres_int 0.5, random flips.
     pub fn paper() -> Self {
-        Self { lr: 2e-4, losses: LossConfig::default(), thres_int: 0.5 }
+        Self { lr: 2e-4, losses: LossConfig::default(), thres_int: 0.5, hflip: true }
     }
+}
+
+/// Mirrors each image of `x` [N, C, H, W] left-right where a coin from `rng` says so.
+pub fn random_hflip<B: Backend, R: Rng + ?Sized>(x: Tensor<B, 4>, rng: &mut R) -> Tensor<B, 4> {
+    let n = x.dims()[0];
+    let coins: Vec<f32> = (0..n).map(|_| if rng.random::<bool>() { 1.0 } else { 0.0 }).collect();
+    let m = Tensor::<B, 4>::from_data(TensorData::new(coins, [n, 1, 1, 1]), &x.device());
+    x.clone().flip([3]) * m.clone() + x * m.neg().add_scalar(1.0)
 }
 
 fn value<B: Backend>(t: Tensor<B, 1>) -> f64 {
     t.into_scalar().elem()
 }
 
-/// One critic step on real images `xa` with 0/1 attributes `a`: the fakes come from G in
-/// training mode with targets permuted within the batch, detached; only D/C is updated.
-pub fn critic_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?Sized>(
-    model: AttGan<B>,
-    optim: &mut O,
+/// The critic's gradients (restricted to D/C) and losses on real images `xa` with 0/1
+/// attributes `a`: the fakes come from G in training mode with targets permuted within the
+/// batch, detached.
+pub fn critic_grads<B: AutodiffBackend, R: Rng + ?Sized>(
+    model: &AttGan<B>,
     settings: &StepSettings,
     xa: Tensor<B, 4>,
     a: Tensor<B, 2>,
     rng: &mut R,
-) -> (AttGan<B>, CriticMetrics) {
+) -> (GradientsParams, CriticMetrics) {
+    let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
     let b = permuted_targets(a.clone(), rng);
     let xb = model.g.forward(xa.clone(), to_generator_input(b, settings.thres_int)).detach();
     let loss = settings.losses.discriminator_loss(&model.d, xa, xb, a);
@@ -101,19 +132,19 @@ pub fn critic_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?Siz
         xa_attr: value(loss.attr_real),
         d_total: value(loss.total),
     };
-    (optim.step(settings.lr, model, grads), metrics)
+    (grads, metrics)
 }
 
-/// One generator step on real images `xa` with 0/1 attributes `a` and targets permuted within
-/// the batch; only G is updated.
-pub fn generator_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?Sized>(
-    model: AttGan<B>,
-    optim: &mut O,
+/// The generator's gradients (restricted to G) and losses on real images `xa` with 0/1
+/// attributes `a` and targets permuted within the batch.
+pub fn generator_grads<B: AutodiffBackend, R: Rng + ?Sized>(
+    model: &AttGan<B>,
     settings: &StepSettings,
     xa: Tensor<B, 4>,
     a: Tensor<B, 2>,
     rng: &mut R,
-) -> (AttGan<B>, GeneratorMetrics) {
+) -> (GradientsParams, GeneratorMetrics) {
+    let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
     let b = permuted_targets(a.clone(), rng);
     let (loss, _) = settings.losses.generator_loss(&model.g, &model.d, xa, a, b, settings.thres_int);
     let grads = GradientsParams::from_grads(loss.total.backward(), &model.g);
@@ -123,5 +154,73 @@ pub fn generator_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?
         xa_rec: value(loss.rec),
         g_total: value(loss.total),
     };
+    (grads, metrics)
+}
+
+/// One critic step ([`critic_grads`], then `optim` updates D/C at `settings.lr`).
+pub fn critic_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?Sized>(
+    model: AttGan<B>,
+    optim: &mut O,
+    settings: &StepSettings,
+    xa: Tensor<B, 4>,
+    a: Tensor<B, 2>,
+    rng: &mut R,
+) -> (AttGan<B>, CriticMetrics) {
+    let (grads, metrics) = critic_grads(&model, settings, xa, a, rng);
     (optim.step(settings.lr, model, grads), metrics)
+}
+
+/// One generator step ([`generator_grads`], then `optim` updates G at `settings.lr`).
+pub fn generator_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?Sized>(
+    model: AttGan<B>,
+    optim: &mut O,
+    settings: &StepSettings,
+    xa: Tensor<B, 4>,
+    a: Tensor<B, 2>,
+    rng: &mut R,
+) -> (AttGan<B>, GeneratorMetrics) {
+    let (grads, metrics) = generator_grads(&model, settings, xa, a, rng);
+    (optim.step(settings.lr, model, grads), metrics)
+}
+
+/// The Learner's step: a critic or a generator step as the batch's [`Phase`] says, its
+/// randomness (flips, target permutation, the penalty's interpolation) drawn from the batch's
+/// seed, so a resumed run repeats it exactly. The gradients cover only the network stepped.
+impl<B: AutodiffBackend> TrainStep for AttGan<B> {
+    type Input = TrainBatch<B>;
+    type Output = StepOutput;
+
+    fn step(&self, item: TrainBatch<B>) -> TrainOutput<StepOutput> {
+        let device = item.batch.images.device();
+        B::seed(&device, item.seed);
+        let mut rng = StdRng::seed_from_u64(item.seed);
+        let (xa, a) = (item.batch.images, item.batch.attributes);
+        let (grads, losses) = match item.phase {
+            Phase::Critic => {
+                let (grads, m) = critic_grads(self, &self.settings, xa, a, &mut rng);
+                (grads, StepLosses::Critic(m))
+            }
+            Phase::Generator => {
+                let (grads, m) = generator_grads(self, &self.settings, xa, a, &mut rng);
+                (grads, StepLosses::Generator(m))
+            }
+        };
+        TrainOutput { grads, item: StepOutput { step: item.step, epoch: item.epoch, losses } }
+    }
+}
+
+/// Validation: the reconstruction loss of G in inference mode and C's accuracy on real images.
+impl<B: Backend> InferenceStep for AttGan<B> {
+    type Input = CelebaBatch<B>;
+    type Output = ValidOutput;
+
+    fn step(&self, batch: CelebaBatch<B>) -> ValidOutput {
+        let (xa, a) = (batch.images, batch.attributes);
+        let images = xa.dims()[0];
+        let rec = self.g.forward(xa.clone(), to_generator_input(a.clone(), self.settings.thres_int));
+        let xa_rec = value(attgan_core::loss::reconstruction_l1(rec, xa.clone()));
+        let predicted = self.d.forward_cls(xa).greater_elem(0.0).float();
+        let attr_accuracy = value(predicted.equal(a).float().mean());
+        ValidOutput { images, xa_rec, attr_accuracy }
+    }
 }

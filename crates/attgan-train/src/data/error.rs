@@ -44,6 +44,9 @@ pub enum DataError {
     /// A request that the data cannot satisfy (an empty split, a crop outside the image, ...).
     #[error("{0}")]
     Invalid(String),
+    /// An error of the core crate (an unknown attribute, an image of the wrong shape, ...).
+    #[error(transparent)]
+    Core(#[from] attgan_core::AttGanError),
 }
 
 /// Result with [`DataError`].

@@ -1,0 +1,280 @@
+//! The 5:1 critic schedule as a Burn learning strategy (`TrainingStrategy::Custom`).
+//!
+//! Burn's default single-device loop steps the optimizer once per batch and checkpoints once
+//! per epoch. AttGAN needs more, so this strategy drives the same Learner (its train step,
+//! optimizer step, scheduler, event processor and checkpointer) with: the phase of each batch
+//! from the loader's schedule, a stop on NaN before the bad update is applied, checkpoints,
+//! sample grids and curve plots every K steps as well as each epoch, a CSV row per step, and
+//! resumption mid-epoch.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use attgan_core::image::batch_to_tensor;
+use attgan_core::samples::edit_grid;
+use burn::data::dataloader::Progress;
+use burn::module::AutodiffModule;
+use burn::optim::Optimizer;
+use burn::tensor::backend::AutodiffBackend;
+use burn::train::checkpoint::{AsyncCheckpointer, KeepLastNCheckpoints};
+use burn::train::metric::store::EventStoreClient;
+use burn::train::{
+    EventProcessorTraining, InferenceStep, Interrupter, Learner, LearnerEvent, LearningCheckpointer,
+    LearningComponentsMarker, SupervisedLearningStrategy, SupervisedTrainingEventProcessor, TrainLoader,
+    TrainingComponents, TrainingItem, ValidLoader,
+};
+use image::RgbImage;
+
+use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, RunState, export_generator, state_path, write_state};
+use crate::error::{Result, TrainError};
+use crate::metrics::{CsvLog, CsvRow, read_csv};
+use crate::plot::plot_curves;
+use crate::schedule::AttGanLrScheduler;
+use crate::step::AttGan;
+use crate::training::{CURVES_FILE, METRICS_FILE, SAMPLES_DIR, TrainingConfig};
+
+type Components<B, O> = LearningComponentsMarker<B, AttGanLrScheduler, AttGan<B>, O>;
+
+/// How a run ended, for [`crate::training::Trainer::fit`] to report.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub error: Option<TrainError>,
+    pub last: Option<RunState>,
+    pub interrupted: bool,
+}
+
+/// The strategy; built by [`crate::training::Trainer`].
+pub(crate) struct AttGanStrategy<B: AutodiffBackend> {
+    pub config: TrainingConfig,
+    pub out: PathBuf,
+    pub device: B::Device,
+    pub resume: Option<RunState>,
+    pub samples: (Vec<RgbImage>, Vec<Vec<f32>>),
+    pub batches_per_epoch: usize,
+    pub limits: Limits,
+    pub outcome: Arc<Mutex<Outcome>>,
+}
+
+/// Where a run stops early (with a checkpoint, so that `--resume` continues it).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Limits {
+    /// Stop once this many steps are done in all.
+    pub steps: Option<usize>,
+    /// Stop once this session has trained this long.
+    pub time: Option<std::time::Duration>,
+}
+
+/// The run's mutable bookkeeping inside `fit`.
+struct Run<B: AutodiffBackend, O: Optimizer<AttGan<B>, B> + 'static> {
+    checkpointer: LearningCheckpointer<Components<B, O>>,
+    csv: CsvLog,
+    state: RunState,
+    last_saved: Option<RunState>,
+    started: Instant,
+    seconds_before: f64,
+    interrupter: Interrupter,
+    store: Arc<EventStoreClient>,
+    num_epochs: usize,
+}
+
+impl<B: AutodiffBackend> AttGanStrategy<B> {
+    fn checkpoint_dir(&self) -> PathBuf {
+        self.out.join(CHECKPOINT_DIR)
+    }
+
+    /// Writes checkpoint `run.state.index + 1` at the current position, the G export and the plot.
+    fn save<O: Optimizer<AttGan<B>, B> + 'static>(
+        &self,
+        learner: &Learner<Components<B, O>>,
+        run: &mut Run<B, O>,
+        store: &EventStoreClient,
+    ) -> Result<()> {
+        if run.last_saved.is_some_and(|s| s.steps == run.state.steps) {
+            return Ok(());
+        }
+        run.state.index += 1;
+        run.state.seconds = run.seconds_before + run.started.elapsed().as_secs_f64();
+        run.checkpointer.checkpoint(learner, run.state.index, store);
+        let dir = self.checkpoint_dir();
+        write_state(&dir, &run.state)?;
+        if let Some(old) = run.state.index.checked_sub(self.config.keep_checkpoints.max(1)) {
+            let _ = std::fs::remove_file(state_path(&dir, old));
+        }
+        export_generator(&learner.model().valid().g, &self.config.model, &self.out)?;
+        run.last_saved = Some(run.state);
+        self.plot()
+    }
+
+    fn plot(&self) -> Result<()> {
+        let csv = self.out.join(METRICS_FILE);
+        let rows = read_csv(&csv).map_err(crate::error::io_error(&csv))?;
+        plot_curves(&rows, self.out.join(CURVES_FILE))
+    }
+
+    /// The sample grid of the fixed validation images, as `samples/<name>.png`.
+    fn sample<O: Optimizer<AttGan<B>, B> + 'static>(
+        &self,
+        learner: &Learner<Components<B, O>>,
+        name: &str,
+    ) -> Result<()> {
+        let (images, attrs) = &self.samples;
+        if images.is_empty() {
+            return Ok(());
+        }
+        let model = learner.model().valid();
+        let x = batch_to_tensor::<B::InnerBackend>(images, &self.device)?;
+        let grid = edit_grid(&model.g, &self.config.model, x, attrs, self.config.test_int)?;
+        grid.save(self.out.join(SAMPLES_DIR).join(format!("{name}.png")))?;
+        Ok(())
+    }
+
+    fn run_epochs<O: Optimizer<AttGan<B>, B> + 'static>(
+        &self,
+        learner: &mut Learner<Components<B, O>>,
+        processor: &mut SupervisedTrainingEventProcessor<Components<B, O>>,
+        train: &TrainLoader<Components<B, O>>,
+        valid: &ValidLoader<Components<B, O>>,
+        run: &mut Run<B, O>,
+    ) -> Result<()> {
+        let interrupter = &run.interrupter.clone();
+        let store = &run.store.clone();
+        let num_epochs = run.num_epochs;
+        let every = |k: usize, steps: usize| k > 0 && steps.is_multiple_of(k);
+        while run.state.epoch <= num_epochs {
+            let epoch = run.state.epoch;
+            let global = Progress::new(epoch, num_epochs);
+            let mut iter = train.iter();
+            while let Some(item) = iter.next() {
+                learner.lr_step();
+                let output = learner.train_step(item);
+                if let Some((term, value)) = output.item.losses.non_finite() {
+                    let checkpoint = run.last_saved.map_or("none yet (no checkpoint was written)".to_string(), |s| {
+                        format!("{} (step {})", state_path(&self.checkpoint_dir(), s.index).display(), s.steps)
+                    });
+                    interrupter.stop(Some("a loss became non-finite"));
+                    return Err(TrainError::NonFinite {
+                        term: term.label().to_string(),
+                        value,
+                        step: output.item.step,
+                        epoch,
+                        checkpoint,
+                    });
+                }
+                learner.optimizer_step(output.grads);
+                let seconds = run.seconds_before + run.started.elapsed().as_secs_f64();
+                let row = CsvRow::new(&output.item, learner.lr_current(), seconds);
+                run.csv.append(&row).map_err(crate::error::io_error(run.csv.path()))?;
+                run.state.steps = output.item.step + 1;
+                run.state.batch += 1;
+                let item = TrainingItem::new(
+                    output.item,
+                    iter.progress(),
+                    global.clone(),
+                    Some(run.state.batch),
+                    Some(learner.lr_current()),
+                );
+                processor.process_train(LearnerEvent::ProcessedItem(item));
+                let limits = self.limits;
+                if limits.steps.is_some_and(|n| run.state.steps >= n)
+                    || limits.time.is_some_and(|t| run.started.elapsed() >= t)
+                {
+                    interrupter.stop(Some("the step or time limit was reached"));
+                }
+                if every(self.config.sample_every, run.state.steps) {
+                    self.sample(learner, &format!("step-{:07}", run.state.steps))?;
+                }
+                if every(self.config.checkpoint_every, run.state.steps) || interrupter.should_stop() {
+                    if run.state.batch >= self.batches_per_epoch {
+                        run.state.epoch += 1;
+                        run.state.batch = 0;
+                    }
+                    self.save(learner, run, store)?;
+                }
+                if interrupter.should_stop() {
+                    return Ok(());
+                }
+            }
+            processor.process_train(LearnerEvent::EndEpoch(epoch));
+            self.validate(learner, processor, valid, &global);
+            run.state.epoch = epoch + 1;
+            run.state.batch = 0;
+            self.save(learner, run, store)?;
+            self.sample(learner, &format!("epoch-{epoch:04}"))?;
+        }
+        Ok(())
+    }
+
+    fn validate<O: Optimizer<AttGan<B>, B> + 'static>(
+        &self,
+        learner: &Learner<Components<B, O>>,
+        processor: &mut SupervisedTrainingEventProcessor<Components<B, O>>,
+        valid: &ValidLoader<Components<B, O>>,
+        global: &Progress,
+    ) {
+        let model = learner.model().valid();
+        let mut iter = valid.iter();
+        let mut iteration = 0;
+        while let Some(batch) = iter.next() {
+            iteration += 1;
+            let output = model.step(batch);
+            let item = TrainingItem::new(output, iter.progress(), global.clone(), Some(iteration), None);
+            processor.process_valid(LearnerEvent::ProcessedItem(item));
+        }
+        processor.process_valid(LearnerEvent::EndEpoch(global.items_processed));
+    }
+}
+
+impl<B, O> SupervisedLearningStrategy<Components<B, O>> for AttGanStrategy<B>
+where
+    B: AutodiffBackend,
+    O: Optimizer<AttGan<B>, B> + 'static,
+{
+    fn fit(
+        &self,
+        components: TrainingComponents<Components<B, O>>,
+        mut learner: Learner<Components<B, O>>,
+        train: TrainLoader<Components<B, O>>,
+        valid: ValidLoader<Components<B, O>>,
+        _starting_epoch: usize,
+    ) -> (AttGan<B>, SupervisedTrainingEventProcessor<Components<B, O>>) {
+        let dir = self.checkpoint_dir();
+        let keep = self.config.keep_checkpoints.max(1);
+        let checkpointer = LearningCheckpointer::new(
+            AsyncCheckpointer::new(AtomicCheckpointer::new(&dir, "model")),
+            AsyncCheckpointer::new(AtomicCheckpointer::new(&dir, "optim")),
+            AsyncCheckpointer::new(AtomicCheckpointer::new(&dir, "scheduler")),
+            Box::new(KeepLastNCheckpoints::new(keep)),
+        );
+        let fresh = RunState { index: 0, steps: 0, epoch: 1, batch: 0, seconds: 0.0 };
+        let state = self.resume.unwrap_or(fresh);
+        if let Some(resume) = self.resume {
+            learner = checkpointer.load_checkpoint(learner, &self.device, resume.index);
+        }
+        let mut processor = components.event_processor;
+        let csv_path = self.out.join(METRICS_FILE);
+        let resume_after = self.resume.and_then(|s| s.steps.checked_sub(1));
+        let result = CsvLog::open(&csv_path, resume_after).map_err(crate::error::io_error(&csv_path)).and_then(|csv| {
+            let mut run = Run {
+                checkpointer,
+                csv,
+                state,
+                last_saved: self.resume,
+                started: Instant::now(),
+                seconds_before: state.seconds,
+                interrupter: components.interrupter.clone(),
+                store: components.event_store.clone(),
+                num_epochs: components.num_epochs,
+            };
+            let result = self.run_epochs(&mut learner, &mut processor, &train, &valid, &mut run);
+            self.outcome.lock().expect("outcome lock").last = run.last_saved;
+            result
+        });
+        let mut outcome = self.outcome.lock().expect("outcome lock");
+        outcome.interrupted = components.interrupter.should_stop();
+        if let Err(e) = result {
+            outcome.error = Some(e);
+        }
+        (learner.model(), processor)
+    }
+}
