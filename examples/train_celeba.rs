@@ -58,17 +58,17 @@ struct Args {
     /// Images per step [default: 32].
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Epochs [default: 200; 12 on the synthetic world].
+    /// Epochs [default: 200; 16 on the synthetic world].
     #[arg(long)]
     epochs: Option<usize>,
-    /// Critic steps per generator step [default: 5].
+    /// Critic steps per generator step [default: 5; 2 on the synthetic world].
     #[arg(long)]
     n_d: Option<usize>,
-    /// Adam's learning rate [default: 2e-4].
+    /// Adam's learning rate [default: 2e-4; 1e-3 on the synthetic world].
     #[arg(long)]
     lr: Option<f64>,
     /// Learning-rate schedule: constant, step (lr/10 after epoch 100), step:EVERY:FACTOR,
-    /// linear:START [default: step; constant on the synthetic world].
+    /// linear:START [default: step; linear:8 on the synthetic world].
     #[arg(long)]
     schedule: Option<LrSchedule>,
     /// Seed of weights, data order and every step's randomness [default: 0].
@@ -121,25 +121,11 @@ struct Args {
     eval_images: usize,
 }
 
-/// The small model of the synthetic world: 32x32, 16 base channels, 4 layers.
-fn synthetic_model() -> AttGanConfig {
-    AttGanConfig::new()
-        .with_image_size(32)
-        .with_enc_dim(16)
-        .with_dec_dim(16)
-        .with_dis_dim(16)
-        .with_enc_layers(4)
-        .with_dec_layers(4)
-        .with_dis_layers(4)
-        .with_dis_fc_dim(128)
-        .with_max_dim(256)
-}
-
 fn options(args: &Args, synthetic: bool) -> Result<TrainingConfig, TrainError> {
+    let base = if synthetic { TrainingConfig::synthetic() } else { TrainingConfig::new(AttGanConfig::new()) };
     let mut model = match &args.config {
         Some(path) => AttGanConfig::from_json_file(path)?,
-        None if synthetic => synthetic_model(),
-        None => AttGanConfig::new(),
+        None => base.model.clone(),
     };
     if args.config.is_none() {
         if let Some(size) = args.image_size {
@@ -149,23 +135,20 @@ fn options(args: &Args, synthetic: bool) -> Result<TrainingConfig, TrainError> {
             model.attributes = attrs.clone();
         }
     }
-    let mut c = TrainingConfig::new(model);
-    if synthetic {
-        c = c.with_epochs(12).with_schedule(LrSchedule::Constant).with_checkpoint_every(200).with_sample_every(100);
-    }
     let c = TrainingConfig {
-        batch_size: args.batch_size.unwrap_or(c.batch_size),
-        epochs: args.epochs.unwrap_or(c.epochs),
-        n_d: args.n_d.unwrap_or(c.n_d),
-        lr: args.lr.unwrap_or(c.lr),
-        schedule: args.schedule.unwrap_or(c.schedule),
-        seed: args.seed.unwrap_or(c.seed),
-        checkpoint_every: args.checkpoint_every.unwrap_or(c.checkpoint_every),
-        sample_every: args.sample_every.unwrap_or(c.sample_every),
-        keep_checkpoints: args.keep_checkpoints.unwrap_or(c.keep_checkpoints),
-        workers: args.workers.unwrap_or(c.workers),
+        model,
+        batch_size: args.batch_size.unwrap_or(base.batch_size),
+        epochs: args.epochs.unwrap_or(base.epochs),
+        n_d: args.n_d.unwrap_or(base.n_d),
+        lr: args.lr.unwrap_or(base.lr),
+        schedule: args.schedule.unwrap_or(base.schedule),
+        seed: args.seed.unwrap_or(base.seed),
+        checkpoint_every: args.checkpoint_every.unwrap_or(base.checkpoint_every),
+        sample_every: args.sample_every.unwrap_or(base.sample_every),
+        keep_checkpoints: args.keep_checkpoints.unwrap_or(base.keep_checkpoints),
+        workers: args.workers.unwrap_or(base.workers),
         hflip: !args.no_flip,
-        ..c
+        ..base
     };
     c.validate()?;
     Ok(c)
@@ -231,7 +214,7 @@ fn run(args: Args) -> Result<(), TrainError> {
     let root = match &args.celeba_dir {
         Some(dir) => dir.clone(),
         None => {
-            let root = PathBuf::from("out/synthetic-celeba");
+            let root = PathBuf::from(format!("out/synthetic-celeba-{}", args.synthetic_images));
             eprintln!(
                 "no --celeba-dir: using the synthetic CelebA-format world ({} drawn faces) in {}",
                 args.synthetic_images,
