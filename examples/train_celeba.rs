@@ -11,8 +11,8 @@
 //! Without `--celeba-dir` it writes a synthetic CelebA-format dataset (drawn faces with the 13
 //! attributes) and trains a small model on it, then measures the trained generator with the
 //! world's oracle: the share of edits that read back as flipped, and the reconstruction PSNR.
-//! Progress shows on Burn's dashboard in a terminal, or as log lines otherwise. Quitting the
-//! dashboard (`q`), Ctrl-C, `--max-steps` or `--max-minutes` stop after the current step with a
+//! Progress shows on Burn's dashboard in a terminal, or as log lines otherwise. Stopping from the
+//! dashboard (`q`, then `s`), Ctrl-C, `--max-steps` or `--max-minutes` stop after the current step with a
 //! checkpoint; `--resume` continues exactly where it stopped.
 
 use std::path::PathBuf;
