@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example model_summary -- [--device auto|cpu|wgpu|cuda]
-//!     [--image-size 128] [--batch-size 2] [--config model.json] [--seed 0]
+//!     [--image-size 128] [--batch-size 2] [--config model.json] [--seed 0] [--export DIR]
 //! ```
 
 use std::path::PathBuf;
@@ -12,8 +12,10 @@ use std::time::Instant;
 
 use attgan::attributes::{permuted_targets, to_generator_input};
 use attgan::backend::{self, BackendJob, Preference, Selected};
+use attgan::editor::save_export;
 use attgan::summary::{group, trainable_params};
 use attgan::{AttGanConfig, LossConfig};
+use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{Distribution, ElementConversion, Tensor};
 use clap::Parser;
@@ -38,19 +40,24 @@ struct Args {
     /// Seed of the weights and the random batch.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Also write the freshly initialised G and C as an editing export into this directory (to
+    /// try or time the `edit` example without training).
+    #[arg(long)]
+    export: Option<PathBuf>,
 }
 
 struct Summary {
     config: AttGanConfig,
     batch_size: usize,
     seed: u64,
+    export: Option<PathBuf>,
 }
 
 impl BackendJob for Summary {
     type Output = ();
 
     fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) {
-        let Summary { config, batch_size: n, seed } = self;
+        let Summary { config, batch_size: n, seed, export } = self;
         println!("device: {selected}");
         B::seed(&device, seed);
         let t = Instant::now();
@@ -67,6 +74,11 @@ impl BackendJob for Summary {
             group(trainable_params(&g.dec)),
             group(trainable_params(&d))
         );
+
+        if let Some(dir) = export {
+            save_export(&g.valid(), Some(&d.valid().classifier()), &config, &dir).unwrap_or_else(|e| panic!("{e}"));
+            println!("wrote the untrained G and C to {}", dir.display());
+        }
 
         let s = config.image_size;
         let xa = Tensor::<B, 4>::random([n, 3, s, s], Distribution::Uniform(-1.0, 1.0), &device);
@@ -128,7 +140,7 @@ fn main() {
     );
     print!("{}", config.layer_table_text());
     println!();
-    let job = Summary { config, batch_size: args.batch_size.max(1), seed: args.seed };
+    let job = Summary { config, batch_size: args.batch_size.max(1), seed: args.seed, export: args.export };
     if let Err(e) = backend::run(args.device, job) {
         eprintln!("error: {e}");
         std::process::exit(2);

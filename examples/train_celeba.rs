@@ -15,19 +15,21 @@
 //! dashboard (`q`, then `s`), Ctrl-C, `--max-steps` or `--max-minutes` stop after the current step with a
 //! checkpoint; `--resume` continues exactly where it stopped.
 
+mod common;
+
+use common::{DataArgs, DeviceArgs, stop_on_ctrl_c};
+
 use std::path::PathBuf;
 use std::time::Instant;
 
-use attgan::backend::{self, BackendJob, Preference, Selected};
-use attgan::train::data::{
-    CelebaDataset, CelebaOptions, Split, SplitScheme, SyntheticOptions, Variant, write_synthetic_celeba,
-};
-use attgan::train::eval::evaluate_with_oracle;
+use attgan::backend::{self, BackendJob, Selected};
+use attgan::train::data::{CelebaDataset, Split};
+use attgan::train::eval::{Oracle, evaluate};
 use attgan::train::metrics::read_csv;
 use attgan::train::plot::plot_curves;
 use attgan::train::training::{CURVES_FILE, Limits, METRICS_FILE};
 use attgan::train::{Display, LrSchedule, TrainError, Trainer, TrainingConfig};
-use attgan::{AttGanConfig, attributes::DEFAULT_ATTRIBUTES};
+use attgan::{AttGanConfig, Editor, attributes::DEFAULT_ATTRIBUTES};
 use burn::data::dataset::Dataset;
 use burn::tensor::backend::AutodiffBackend;
 use clap::Parser;
@@ -35,17 +37,8 @@ use clap::Parser;
 #[derive(Parser, Debug)]
 #[command(about = "Train AttGAN on CelebA (or on the built-in synthetic world)")]
 struct Args {
-    /// The CelebA root (img_align_celeba/, list_attr_celeba.txt, list_eval_partition.txt).
-    /// Without it, a synthetic CelebA-format world is generated and used.
-    #[arg(long)]
-    celeba_dir: Option<PathBuf>,
-    /// The CelebAMask-HQ layout (CelebA-HQ) instead of CelebA's.
-    #[arg(long)]
-    hq: bool,
-    /// Split CelebA by AttGAN's rows (train up to 182,000, val to 182,637) instead of the
-    /// official partition file.
-    #[arg(long)]
-    attgan_split: bool,
+    #[command(flatten)]
+    data: DataArgs,
     /// Output directory: checkpoints, metrics.csv, curves.png, samples/, generator.mpk.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -95,12 +88,8 @@ struct Args {
     /// Continue the run in --out from its latest checkpoint (same model, batch size, n_d, seed).
     #[arg(long)]
     resume: bool,
-    /// Backend: auto (CUDA, then a GPU through wgpu, then the CPU), cpu, wgpu or cuda.
-    #[arg(long, default_value = "auto")]
-    device: Preference,
-    /// Shorthand for --device cpu.
-    #[arg(long)]
-    cpu: bool,
+    #[command(flatten)]
+    device: DeviceArgs,
     /// Log lines every this many seconds instead of the dashboard.
     #[arg(long)]
     log: Option<u64>,
@@ -113,9 +102,6 @@ struct Args {
     /// Only redraw curves.png from the metrics.csv in --out, then exit.
     #[arg(long)]
     plot: bool,
-    /// Images in the synthetic world [default: 4000].
-    #[arg(long, default_value_t = 4000)]
-    synthetic_images: usize,
     /// Held-out synthetic images the oracle judges after training.
     #[arg(long, default_value_t = 400)]
     eval_images: usize,
@@ -193,15 +179,16 @@ impl BackendJob for Job {
             None => eprintln!("stopped after {seconds:.0} s before the first checkpoint"),
         }
         if let Some((test, n)) = self.test {
-            let report = evaluate_with_oracle(&summary.model.g, &c.model, &test, n, 50, c.test_int, &device)?;
-            println!("oracle evaluation of the trained G on the synthetic test split:\n{report}");
+            let editor = Editor::new(summary.model.g.clone(), c.model.clone(), &device);
+            let report = evaluate(&editor, &test, n, 50, &Oracle, c.test_int, |_| {})?;
+            println!("evaluation of the trained G on the synthetic test split:\n{report}");
         }
         Ok(())
     }
 }
 
 fn run(args: Args) -> Result<(), TrainError> {
-    let synthetic = args.celeba_dir.is_none();
+    let synthetic = args.data.synthetic();
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(if synthetic { "out/synthetic" } else { "out/celeba" }));
     if args.plot {
         let csv = out.join(METRICS_FILE);
@@ -211,27 +198,8 @@ fn run(args: Args) -> Result<(), TrainError> {
         return Ok(());
     }
     let config = options(&args, synthetic)?;
-    let root = match &args.celeba_dir {
-        Some(dir) => dir.clone(),
-        None => {
-            let root = PathBuf::from(format!("out/synthetic-celeba-{}", args.synthetic_images));
-            eprintln!(
-                "no --celeba-dir: using the synthetic CelebA-format world ({} drawn faces) in {}",
-                args.synthetic_images,
-                root.display()
-            );
-            let synth = SyntheticOptions { n_images: args.synthetic_images, ..SyntheticOptions::default() };
-            write_synthetic_celeba(&root, synth)?;
-            root
-        }
-    };
-    let variant = if args.hq { Variant::CelebaHq } else { Variant::Celeba };
-    let mut data = CelebaOptions::new(variant)
-        .with_attributes(config.model.attributes.iter().cloned())
-        .with_image_size(config.model.image_size as u32);
-    if args.attgan_split {
-        data = data.with_scheme(if args.hq { SplitScheme::ATTGAN_CELEBA_HQ } else { SplitScheme::ATTGAN_CELEBA });
-    }
+    let root = args.data.root()?;
+    let data = args.data.options(&config.model.attributes, config.model.image_size);
     let open = |split| CelebaDataset::open(&root, data.clone().with_split(split));
     let (train, valid) = (open(Split::Train)?, open(Split::Val)?);
     let oracle_ok = config.model.attributes.iter().all(|a| DEFAULT_ATTRIBUTES.contains(&a.as_str()));
@@ -245,17 +213,8 @@ fn run(args: Args) -> Result<(), TrainError> {
         Limits { steps: args.max_steps, time: args.max_minutes.map(|m| std::time::Duration::from_secs_f64(m * 60.0)) };
     let trainer = Trainer::new(config, out).with_resume(args.resume).with_display(display).with_limits(limits);
     // Ctrl-C stops at the next step with a checkpoint; a second Ctrl-C exits at once.
-    let interrupter = trainer.interrupter();
-    let pressed = std::sync::atomic::AtomicBool::new(false);
-    let _ = ctrlc::set_handler(move || {
-        if pressed.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-        eprintln!("stopping after this step (a checkpoint is written); press Ctrl-C again to quit at once");
-        interrupter.stop(Some("Ctrl-C"));
-    });
-    let preference = if args.cpu { Preference::Cpu } else { args.device };
-    backend::run(preference, Job { trainer, train, valid, test }).map_err(TrainError::Options)?
+    stop_on_ctrl_c(trainer.interrupter(), "a checkpoint is written");
+    backend::run(args.device.preference(), Job { trainer, train, valid, test }).map_err(TrainError::Options)?
 }
 
 fn main() {

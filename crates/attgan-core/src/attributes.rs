@@ -82,6 +82,41 @@ pub fn celeba_indices<S: AsRef<str>>(names: &[S]) -> Result<Vec<usize>> {
     names.iter().map(|n| celeba_index(n.as_ref())).collect()
 }
 
+/// Position of `name` in a model's attribute list, or an error listing the list.
+pub fn position_of(names: &[String], name: &str) -> Result<usize> {
+    names
+        .iter()
+        .position(|a| a == name)
+        .ok_or_else(|| AttGanError::UnknownAttribute { name: name.to_string(), known: names.to_vec() })
+}
+
+/// Why an attribute list cannot configure a network (empty, an empty name, a name twice), if it
+/// cannot.
+pub fn list_problem(names: &[String]) -> Option<String> {
+    if names.is_empty() {
+        return Some("`attributes` is empty; at least one attribute is needed".into());
+    }
+    names.iter().enumerate().find_map(|(i, name)| {
+        if name.trim().is_empty() {
+            Some(format!("`attributes[{i}]` is an empty name"))
+        } else if names[..i].contains(name) {
+            Some(format!("`attributes` lists `{name}` twice"))
+        } else {
+            None
+        }
+    })
+}
+
+/// Fails with [`AttGanError::AttributeMismatch`] (saying `what` was compared) unless `found` is
+/// exactly `expected`, in order.
+pub fn require_same<S: AsRef<str>>(expected: &[String], found: &[S], what: &str) -> Result<()> {
+    let found: Vec<String> = found.iter().map(|n| n.as_ref().to_string()).collect();
+    if found != expected {
+        return Err(AttGanError::AttributeMismatch { what: what.to_string(), expected: expected.to_vec(), found });
+    }
+    Ok(())
+}
+
 const HAIR_COLOURS: [&str; 4] = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair"];
 const HAIR_STYLES: [&str; 2] = ["Straight_Hair", "Wavy_Hair"];
 

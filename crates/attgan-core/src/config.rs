@@ -132,25 +132,14 @@ impl AttGanConfig {
 
     /// Index of an attribute in this model's attribute list.
     pub fn attribute_index(&self, name: &str) -> crate::Result<usize> {
-        self.attributes
-            .iter()
-            .position(|a| a == name)
-            .ok_or_else(|| AttGanError::UnknownAttribute { name: name.to_string(), known: self.attributes.clone() })
+        crate::attributes::position_of(&self.attributes, name)
     }
 
     /// Checks that the configuration describes a network that can be built and run.
     pub fn validate(&self) -> crate::Result<()> {
         let fail = |msg: String| Err(AttGanError::InvalidConfig(msg));
-        if self.attributes.is_empty() {
-            return fail("`attributes` is empty; AttGAN needs at least one attribute".into());
-        }
-        for (i, name) in self.attributes.iter().enumerate() {
-            if name.trim().is_empty() {
-                return fail(format!("`attributes[{i}]` is an empty name"));
-            }
-            if self.attributes[..i].contains(name) {
-                return fail(format!("`attributes` lists `{name}` twice"));
-            }
+        if let Some(problem) = crate::attributes::list_problem(&self.attributes) {
+            return fail(problem);
         }
         for (field, value) in [
             ("enc_dim", self.enc_dim),

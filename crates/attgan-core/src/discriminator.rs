@@ -46,19 +46,7 @@ pub struct Discriminator<B: Backend> {
 impl<B: Backend> Discriminator<B> {
     /// Every trunk layer's output, shallowest first.
     pub fn trunk_all(&self, x: Tensor<B, 4>) -> Vec<Tensor<B, 4>> {
-        let [_, c, h, w] = x.dims();
-        assert!(
-            c == 3 && h == self.image_size && w == self.image_size,
-            "D expects images [N, 3, {s}, {s}], got [_, {c}, {h}, {w}]",
-            s = self.image_size
-        );
-        let mut outs = Vec::with_capacity(self.trunk.len());
-        let mut z = x;
-        for layer in &self.trunk {
-            z = layer.forward(z);
-            outs.push(z.clone());
-        }
-        outs
+        trunk_forward(&self.trunk, self.image_size, x)
     }
 
     /// The flattened trunk features [N, C*h*w] that both heads read.
@@ -83,7 +71,56 @@ impl<B: Backend> Discriminator<B> {
     }
 }
 
+/// C alone: D's trunk and its classifier head, for predicting the attributes of an image to
+/// edit when the user has none (the critic head is not needed after training).
+#[derive(Module, Debug)]
+pub struct Classifier<B: Backend> {
+    /// The trunk shared with D during training.
+    pub trunk: Vec<ConvBlock<B>>,
+    /// The classifier head.
+    pub cls: Head<B>,
+    /// Side of the images it takes.
+    pub image_size: usize,
+}
+
+impl<B: Backend> Classifier<B> {
+    /// Attribute logits C(x), [N, n_attrs], for images [N, 3, S, S] in [-1, 1].
+    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
+        let features = trunk_forward(&self.trunk, self.image_size, x).pop().expect("the trunk has at least one layer");
+        self.cls.forward(features.flatten(1, 3))
+    }
+}
+
+impl<B: Backend> Discriminator<B> {
+    /// A copy of C (the trunk and the classifier head).
+    pub fn classifier(&self) -> Classifier<B> {
+        Classifier { trunk: self.trunk.clone(), cls: self.cls.clone(), image_size: self.image_size }
+    }
+}
+
+fn trunk_forward<B: Backend>(trunk: &[ConvBlock<B>], image_size: usize, x: Tensor<B, 4>) -> Vec<Tensor<B, 4>> {
+    let [_, c, h, w] = x.dims();
+    assert!(
+        c == 3 && h == image_size && w == image_size,
+        "D expects images [N, 3, {image_size}, {image_size}], got [_, {c}, {h}, {w}]"
+    );
+    let mut outs = Vec::with_capacity(trunk.len());
+    let mut z = x;
+    for layer in trunk {
+        z = layer.forward(z);
+        outs.push(z.clone());
+    }
+    outs
+}
+
 impl AttGanConfig {
+    /// Builds C alone (see [`Classifier`]) with freshly initialised weights, e.g. to load C's
+    /// exported weights into.
+    pub fn init_classifier<B: Backend>(&self, device: &B::Device) -> Classifier<B> {
+        let d = self.init_discriminator(device);
+        Classifier { trunk: d.trunk, cls: d.cls, image_size: d.image_size }
+    }
+
     /// Builds D/C with freshly initialised weights. Panics with the validation message if the
     /// config is invalid; call [`AttGanConfig::validate`] first to handle that as an error.
     pub fn init_discriminator<B: Backend>(&self, device: &B::Device) -> Discriminator<B> {

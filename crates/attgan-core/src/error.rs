@@ -35,6 +35,25 @@ pub enum AttGanError {
         /// The underlying error.
         source: ::image::ImageError,
     },
+    /// A weights file that cannot be read, or that does not fit the architecture of its config.
+    #[error("{}: {message}", path.display())]
+    Weights {
+        /// The weights file.
+        path: PathBuf,
+        /// What is wrong, naming the parameter where one differs.
+        message: String,
+    },
+    /// Two attribute lists that should be the same are not (a model and its classifier, a
+    /// model and the source attributes given to it, ...).
+    #[error("{what}: expected the attributes [{}], found [{}]", expected.join(", "), found.join(", "))]
+    AttributeMismatch {
+        /// What was compared with what.
+        what: String,
+        /// The list required.
+        expected: Vec<String>,
+        /// The list found.
+        found: Vec<String>,
+    },
 }
 
 /// Result with [`AttGanError`].

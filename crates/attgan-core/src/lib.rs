@@ -17,19 +17,26 @@
 //! ```
 
 pub mod atomic;
+pub mod attribute_classifier;
 pub mod attributes;
 pub mod config;
 pub mod discriminator;
+pub mod editor;
+pub mod edits;
 pub mod error;
+pub mod export;
 pub mod generator;
 pub mod image;
 pub mod layers;
 pub mod loss;
+pub mod quality;
 pub mod samples;
 pub mod summary;
 
 pub use config::{AttGanConfig, Norm};
-pub use discriminator::Discriminator;
+pub use discriminator::{Classifier, Discriminator};
+pub use editor::{Editor, Source};
+pub use edits::{Change, Edits};
 pub use error::{AttGanError, Result};
 pub use generator::{Gdec, Genc, Generator};
 pub use loss::{DiscriminatorLoss, GeneratorLoss, LossConfig};

@@ -1,10 +1,11 @@
 //! The sample grid of the AttGAN paper: for each image, the input, its reconstruction, and one
 //! column per attribute flipped (with conflicts resolved), as training and evaluation show it.
 
-use burn::tensor::{Tensor, TensorData, backend::Backend};
+use burn::tensor::{Tensor, backend::Backend};
 
-use crate::attributes::{edit_input, flip_single, to_generator_input};
 use crate::config::AttGanConfig;
+use crate::editor::decode_edits;
+use crate::edits::Edits;
 use crate::error::{AttGanError, Result};
 use crate::generator::Generator;
 use crate::image::{SampleGrid, tensor_to_batch};
@@ -27,19 +28,9 @@ pub fn edit_grid<B: Backend>(
             attrs.len()
         )));
     }
-    let device = images.device();
-    let rows_tensor = |rows: Vec<Vec<f32>>| Tensor::<B, 2>::from_data(TensorData::new(rows.concat(), [n, k]), &device);
-    let zs = g.encode(images.clone());
-    let mut columns = vec![tensor_to_batch(images)];
-    let a = rows_tensor(attrs.to_vec());
-    columns.push(tensor_to_batch(g.decode(&zs, to_generator_input(a, config.thres_int))));
-    for i in 0..k {
-        let b = attrs
-            .iter()
-            .map(|a| edit_input(&flip_single(a, &config.attributes, i), i, config.thres_int, test_int))
-            .collect();
-        columns.push(tensor_to_batch(g.decode(&zs, rows_tensor(b))));
-    }
+    let edits: Vec<Edits> = std::iter::once(Edits::new()).chain(Edits::single(&config.attributes, test_int)).collect();
+    let mut columns = vec![tensor_to_batch(images.clone())];
+    columns.extend(decode_edits(g, config, images, attrs, &edits)?.into_iter().map(tensor_to_batch));
     let labels =
         ["Input".to_string(), "Reconstruction".to_string()].into_iter().chain(config.attributes.iter().cloned());
     let mut grid = SampleGrid::new(labels);

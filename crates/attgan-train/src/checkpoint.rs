@@ -1,14 +1,12 @@
 //! Checkpoints: the Learner's model, optimizer and scheduler records, each written by a Burn
 //! `Checkpointer` to a temporary file and renamed into place, plus a small JSON state (where in
 //! the run it was taken). A checkpoint counts only when all four files exist, so a run killed
-//! while writing one resumes from the one before. The generator alone is exported beside them
-//! for inference.
+//! while writing one resumes from the one before. (The editing export beside them is written by
+//! `attgan_core::editor::save_export`.)
 
 use std::path::{Path, PathBuf};
 
 use attgan_core::atomic::write_atomically;
-use attgan_core::{AttGanConfig, Generator};
-use burn::module::Module;
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Record, Recorder};
 use burn::tensor::backend::Backend;
 use burn::train::checkpoint::{Checkpointer, CheckpointerError};
@@ -20,10 +18,6 @@ use crate::error::{Result, TrainError, io_error};
 pub const CHECKPOINT_DIR: &str = "checkpoint";
 /// The records each checkpoint holds, by file name prefix.
 pub const RECORDS: [&str; 3] = ["model", "optim", "scheduler"];
-/// The exported generator weights (G only, full precision, Burn's named MessagePack).
-pub const GENERATOR_FILE: &str = "generator.mpk";
-/// The exported generator's architecture, an [`AttGanConfig`] as JSON.
-pub const GENERATOR_CONFIG_FILE: &str = "generator.json";
 
 type Bytes = NamedMpkBytesRecorder<FullPrecisionSettings>;
 
@@ -108,24 +102,4 @@ pub fn latest_complete(dir: &Path) -> Option<usize> {
         })
         .filter(|&n| RECORDS.iter().all(|r| AtomicCheckpointer::new(dir, r).path(n).exists()))
         .max()
-}
-
-/// Writes G's weights and its config into `dir` ([`GENERATOR_FILE`], [`GENERATOR_CONFIG_FILE`]),
-/// each atomically: what an editing program needs, without D or the optimizer.
-pub fn export_generator<B: Backend>(g: &Generator<B>, config: &AttGanConfig, dir: &Path) -> Result<()> {
-    let bytes = Recorder::<B>::record(&Bytes::default(), g.clone().into_record(), ())
-        .map_err(|e| TrainError::Checkpoint { path: dir.join(GENERATOR_FILE), message: e.to_string() })?;
-    write_atomically(dir.join(GENERATOR_FILE), &bytes)?;
-    let json = serde_json::to_string_pretty(config).expect("the config serialises");
-    Ok(write_atomically(dir.join(GENERATOR_CONFIG_FILE), json.as_bytes())?)
-}
-
-/// Loads a generator exported by [`export_generator`] from `dir`.
-pub fn load_generator<B: Backend>(dir: &Path, device: &B::Device) -> Result<(Generator<B>, AttGanConfig)> {
-    let config = AttGanConfig::from_json_file(dir.join(GENERATOR_CONFIG_FILE))?;
-    let path = dir.join(GENERATOR_FILE);
-    let bytes = std::fs::read(&path).map_err(io_error(&path))?;
-    let record = Recorder::<B>::load(&Bytes::default(), bytes, device)
-        .map_err(|e| TrainError::Checkpoint { path: path.clone(), message: e.to_string() })?;
-    Ok((config.init_generator(device).load_record(record), config))
 }

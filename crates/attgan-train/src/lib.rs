@@ -3,6 +3,7 @@
 //! with checkpoints, curves and sample grids ([`training`]), and measurement ([`eval`]).
 
 pub mod checkpoint;
+pub mod classifier;
 pub mod data;
 pub mod error;
 pub mod eval;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use attgan_core::editor::save_export;
 use attgan_core::image::batch_to_tensor;
 use attgan_core::samples::edit_grid;
 use burn::data::dataloader::Progress;
@@ -26,7 +27,7 @@ use burn::train::{
 };
 use image::RgbImage;
 
-use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, RunState, export_generator, state_path, write_state};
+use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, RunState, state_path, write_state};
 use crate::error::{Result, TrainError};
 use crate::metrics::{CsvLog, CsvRow, read_csv};
 use crate::plot::plot_curves;
@@ -101,7 +102,8 @@ impl<B: AutodiffBackend> AttGanStrategy<B> {
         if let Some(old) = run.state.index.checked_sub(self.config.keep_checkpoints.max(1)) {
             let _ = std::fs::remove_file(state_path(&dir, old));
         }
-        export_generator(&learner.model().valid().g, &self.config.model, &self.out)?;
+        let model = learner.model().valid();
+        save_export(&model.g, Some(&model.d.classifier()), &self.config.model, &self.out)?;
         run.last_saved = Some(run.state);
         self.plot()
     }

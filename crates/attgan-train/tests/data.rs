@@ -220,7 +220,7 @@ fn crop_geometry_is_attgans_box() {
     assert_eq!(flipped.get_pixel(0, 0).0[..2], [172, 26]);
     let small = preprocess(&img, Some(Crop::CELEBA), 64, false).unwrap();
     assert_eq!(small.dimensions(), (64, 64));
-    let err = preprocess(&RgbImage::new(100, 100), Some(Crop::CELEBA), 64, false).unwrap_err();
+    let err = preprocess(&RgbImage::new(100, 100), Some(Crop::CELEBA), 64, false).unwrap_err().to_string();
     assert!(err.contains("does not fit in this 100x100 image"), "{err}");
     assert_eq!(Crop::centre(178, 218), Crop { top: 20, left: 0, size: 178 });
 }

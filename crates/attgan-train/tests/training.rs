@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use attgan_core::AttGanConfig;
-use attgan_train::checkpoint::{CHECKPOINT_DIR, latest_complete, load_generator, read_state};
+use attgan_core::Editor;
+use attgan_train::checkpoint::{CHECKPOINT_DIR, latest_complete, read_state};
 use attgan_train::data::{CelebaDataset, CelebaOptions, Split, SyntheticOptions, Variant, write_synthetic_celeba};
 use attgan_train::loader::Phase;
 use attgan_train::metrics::{CsvRow, Term, read_csv};
@@ -150,8 +151,10 @@ fn a_short_run_writes_metrics_curves_samples_checkpoints_and_g() {
     let (restored, saved) = load_checkpoint::<B>(&out, &Default::default()).unwrap();
     assert_eq!(saved.to_string(), config.to_string());
     assert_eq!(fingerprint(&restored), fingerprint(&summary.model));
-    let (g, g_config) = load_generator::<Inner>(&out, &Default::default()).unwrap();
-    assert_eq!(g_config, config.model);
+    let editor = Editor::<Inner>::load(&out, &Default::default()).unwrap();
+    assert_eq!(editor.config(), &config.model);
+    assert!(editor.has_classifier(), "the export includes C");
+    let g = editor.generator();
     let x = Tensor::<Inner, 4>::random([1, 3, 16, 16], Distribution::Uniform(-1.0, 1.0), &Default::default());
     let b = Tensor::<Inner, 2>::zeros([1, 13], &Default::default());
     g.forward(x.clone(), b.clone()).into_data().assert_eq(&summary.model.g.forward(x, b).into_data(), true);

@@ -17,12 +17,20 @@ const INK: Rgb<u8> = Rgb([0, 0, 0]);
 pub struct SampleGrid {
     labels: Vec<String>,
     rows: Vec<Vec<RgbImage>>,
+    zoom: u32,
 }
 
 impl SampleGrid {
     /// An empty grid with one label per column (e.g. "Input", "Reconstruction", "Bald", ...).
     pub fn new<S: Into<String>>(labels: impl IntoIterator<Item = S>) -> Self {
-        Self { labels: labels.into_iter().map(Into::into).collect(), rows: Vec::new() }
+        Self { labels: labels.into_iter().map(Into::into).collect(), rows: Vec::new(), zoom: 1 }
+    }
+
+    /// Draws every cell `zoom` times larger (nearest neighbour), so that small images stay
+    /// visible and their labels readable.
+    pub fn with_zoom(mut self, zoom: u32) -> Self {
+        self.zoom = zoom.max(1);
+        self
     }
 
     /// Appends a row: one image per column, all of the size of the grid's first image.
@@ -64,6 +72,7 @@ impl SampleGrid {
     /// the rows, with a white 2-pixel gap around every cell.
     pub fn render(&self) -> RgbImage {
         let (cw, ch) = self.rows.first().map(|r| r[0].dimensions()).unwrap_or((64, 64));
+        let (cw, ch) = (cw * self.zoom, ch * self.zoom);
         let scale = (cw / 128).max(1);
         let max_chars = (cw / (GLYPH * scale)).max(1) as usize;
         let lines: Vec<Vec<String>> = self.labels.iter().map(|l| wrap(l, max_chars)).collect();
@@ -86,7 +95,12 @@ impl SampleGrid {
             let y0 = header + GAP + i as u32 * (ch + GAP);
             for (j, img) in row.iter().enumerate() {
                 let x0 = GAP + j as u32 * (cw + GAP);
-                ::image::imageops::replace(&mut out, img, x0 as i64, y0 as i64);
+                if self.zoom == 1 {
+                    ::image::imageops::replace(&mut out, img, x0 as i64, y0 as i64);
+                } else {
+                    let big = ::image::imageops::resize(img, cw, ch, ::image::imageops::FilterType::Nearest);
+                    ::image::imageops::replace(&mut out, &big, x0 as i64, y0 as i64);
+                }
             }
         }
         out

@@ -1,8 +1,10 @@
 //! Images in and out of the networks: `image::RgbImage` <-> NCHW tensors in [-1, 1], and the
 //! labelled sample grid.
 
+mod crop;
 mod grid;
 
+pub use crop::{Crop, CropPolicy, preprocess};
 pub use grid::SampleGrid;
 
 use ::image::RgbImage;

@@ -11,7 +11,7 @@ use image::RgbImage;
 
 use super::annotations::{Split, parse_attribute_file, parse_partition_file};
 use super::error::{DataError, Result};
-use super::preprocess::{Crop, preprocess};
+use attgan_core::image::{Crop, preprocess};
 
 /// Which dataset, and so which file layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,7 +317,8 @@ impl CelebaDataset {
         let bad = |message: String| DataError::BadImage { path: path.clone(), message };
         let img = image::open(&path).map_err(|e| bad(e.to_string()))?.to_rgb8();
         let flip = self.options.hflip && rand::random::<bool>();
-        let image = preprocess(&img, self.options.crop, self.options.image_size, flip).map_err(bad)?;
+        let crop = self.options.crop.unwrap_or_else(|| Crop::centre(img.width(), img.height()));
+        let image = preprocess(&img, Some(crop), self.options.image_size, flip).map_err(|e| bad(e.to_string()))?;
         Ok(CelebaItem { file: file.clone(), image, attributes: self.attributes[index].clone() })
     }
 

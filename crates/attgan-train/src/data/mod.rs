@@ -8,14 +8,13 @@ pub mod celeba;
 pub mod error;
 pub mod face;
 pub mod oracle;
-pub mod preprocess;
 pub mod synthetic;
 pub mod verify;
 
 pub use annotations::{AttributeTable, Split};
+pub use attgan_core::image::{Crop, preprocess};
 pub use batcher::{CelebaBatch, CelebaBatcher, loader};
 pub use celeba::{BadImages, CelebaDataset, CelebaItem, CelebaOptions, Layout, SplitScheme, Variant};
 pub use error::{DataError, Result};
-pub use preprocess::{Crop, preprocess};
 pub use synthetic::{SyntheticOptions, write_synthetic_celeba};
 pub use verify::{VerifyOptions, VerifyReport, verify};
