@@ -134,6 +134,29 @@ fn cuda_probe() -> Result<String, String> {
     }
 }
 
+/// Every backend this build can run on here, best first: CUDA when it answers, wgpu when an
+/// adapter exists (a software one included, and described as such), then the CPU.
+pub fn available() -> Vec<Selected> {
+    let mut found = Vec::new();
+    #[cfg(feature = "cuda")]
+    if let Ok(description) = cuda_probe() {
+        found.push(Selected { kind: Preference::Cuda, description, fallback_reason: None });
+    }
+    #[cfg(feature = "wgpu")]
+    if let Ok(adapter) = wgpu_adapter() {
+        found.push(Selected { kind: Preference::Wgpu, description: adapter.description, fallback_reason: None });
+    }
+    #[cfg(feature = "flex")]
+    found.push(Selected { kind: Preference::Cpu, description: cpu_description(), fallback_reason: None });
+    found
+}
+
+#[cfg(feature = "flex")]
+fn cpu_description() -> String {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    format!("cpu: Flex on {cores} threads")
+}
+
 /// Runs `job` on the preferred backend. `Auto` takes CUDA, then a hardware wgpu adapter, then the
 /// CPU, saying why it passed over each; an explicit choice that is unavailable is an error.
 pub fn run<J: BackendJob>(preference: Preference, job: J) -> Result<J::Output, String> {
@@ -180,9 +203,7 @@ pub fn run<J: BackendJob>(preference: Preference, job: J) -> Result<J::Output, S
     #[cfg(feature = "flex")]
     {
         let fallback_reason = (!passed_over.is_empty()).then(|| passed_over.join("; "));
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let selected =
-            Selected { kind: Preference::Cpu, description: format!("cpu: Flex on {cores} threads"), fallback_reason };
+        let selected = Selected { kind: Preference::Cpu, description: cpu_description(), fallback_reason };
         Ok(job.run::<burn::backend::Autodiff<Cpu>>(Default::default(), &selected))
     }
     #[cfg(not(feature = "flex"))]
@@ -190,4 +211,68 @@ pub fn run<J: BackendJob>(preference: Preference, job: J) -> Result<J::Output, S
         passed_over.push("built without the `flex` CPU feature".into());
         Err(passed_over.join("; "))
     }
+}
+
+/// Memory as a backend reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryReading {
+    /// The process's peak resident set since [`reset_peak_memory`] (Linux `VmHWM`): the CPU
+    /// backend's tensors live there, with everything else the process holds.
+    PeakResident(u64),
+    /// A GPU's memory pools now: bytes held by live tensors and bytes reserved. The pools keep
+    /// what a step needed, so `reserved` after a step is close to its peak.
+    Device {
+        /// Bytes in live allocations.
+        in_use: u64,
+        /// Bytes the pools hold on the device.
+        reserved: u64,
+    },
+}
+
+impl fmt::Display for MemoryReading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        match *self {
+            Self::PeakResident(b) => write!(f, "peak resident {:.0} MiB (whole process)", mib(b)),
+            Self::Device { in_use, reserved } => {
+                write!(f, "device reserved {:.0} MiB, in use {:.0} MiB", mib(reserved), mib(in_use))
+            }
+        }
+    }
+}
+
+/// Starts a new peak for [`memory`] where the backend keeps one (the CPU's resident set on
+/// Linux); a no-op elsewhere.
+pub fn reset_peak_memory(kind: Preference) {
+    if kind == Preference::Cpu {
+        // Writing 5 to clear_refs resets VmHWM (Linux 4.0 and later).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+    }
+}
+
+/// What the backend of `kind` (its default device) reports about memory, if anything.
+pub fn memory(kind: Preference) -> Option<MemoryReading> {
+    match kind {
+        Preference::Cpu => {
+            let status = std::fs::read_to_string("/proc/self/status").ok()?;
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(MemoryReading::PeakResident(kib * 1024))
+        }
+        #[cfg(feature = "wgpu")]
+        Preference::Wgpu => {
+            device_memory::<burn::cubecl::wgpu::WgpuRuntime>(&burn::backend::wgpu::WgpuDevice::default())
+        }
+        #[cfg(feature = "cuda")]
+        Preference::Cuda => {
+            device_memory::<burn::cubecl::cuda::CudaRuntime>(&burn::backend::cuda::CudaDevice::default())
+        }
+        _ => None,
+    }
+}
+
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+fn device_memory<R: burn::cubecl::Runtime>(device: &R::Device) -> Option<MemoryReading> {
+    let usage = R::client(device).memory_usage().ok()?;
+    Some(MemoryReading::Device { in_use: usage.bytes_in_use, reserved: usage.bytes_reserved })
 }

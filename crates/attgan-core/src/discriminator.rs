@@ -44,6 +44,12 @@ pub struct Discriminator<B: Backend> {
 }
 
 impl<B: Backend> Discriminator<B> {
+    /// Whether each sample's scores depend on that sample alone (no batch normalisation), so
+    /// that batches may be scored together.
+    pub fn is_per_sample(&self) -> bool {
+        !self.trunk.iter().any(|b| matches!(b.norm, Some(crate::layers::NormLayer::Batch(_))))
+    }
+
     /// Every trunk layer's output, shallowest first.
     pub fn trunk_all(&self, x: Tensor<B, 4>) -> Vec<Tensor<B, 4>> {
         trunk_forward(&self.trunk, self.image_size, x)

@@ -129,6 +129,25 @@ fn discriminator_loss_is_the_sum_of_its_terms() {
 }
 
 #[test]
+fn zero_penalty_weight_skips_the_penalty() {
+    let config = tiny();
+    let device = Default::default();
+    B::seed(&device, 12);
+    let d = config.init_discriminator::<B>(&device);
+    let xa = Tensor::<B, 4>::random([2, 3, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
+    let xb = Tensor::<B, 4>::random([2, 3, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
+    let a = t2(&[&[1.0, 0.0, 1.0], &[0.0, 1.0, 1.0]]);
+    let alpha = Tensor::<B, 1>::from_data(TensorData::new(vec![0.3f32, 0.7], [2]), &device);
+    let with =
+        LossConfig::default().discriminator_loss_with_alpha(&d, xa.clone(), xb.clone(), a.clone(), alpha.clone());
+    let without = LossConfig::default().with_gp_weight(0.0).discriminator_loss_with_alpha(&d, xa, xb, a, alpha);
+    assert!(scalar(with.gp) > 0.0);
+    assert_eq!(scalar(without.gp), 0.0);
+    close(scalar(without.wgan.clone()), scalar(with.wgan), "wgan term");
+    close(scalar(without.total), scalar(without.wgan) + scalar(without.attr_real), "total without the penalty");
+}
+
+#[test]
 fn generator_loss_shares_one_encoding_for_edit_and_reconstruction() {
     let config = tiny();
     let device = Default::default();

@@ -2,6 +2,7 @@
 //! synthetic CelebA-format world, the critic and generator steps ([`step`]), the 5:1 schedule
 //! with checkpoints, curves and sample grids ([`training`]), and measurement ([`eval`]).
 
+pub mod bench;
 pub mod checkpoint;
 pub mod classifier;
 pub mod data;

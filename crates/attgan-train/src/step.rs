@@ -123,7 +123,10 @@ pub fn critic_grads<B: AutodiffBackend, R: Rng + ?Sized>(
 ) -> (GradientsParams, CriticMetrics) {
     let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
     let b = permuted_targets(a.clone(), rng);
-    let xb = model.g.forward(xa.clone(), to_generator_input(b, settings.thres_int)).detach();
+    // G runs untracked: its graph would only be thrown away by the detach. Its BatchNorm still
+    // uses batch statistics and updates the shared running ones (training mode).
+    let g = model.g.clone().no_grad();
+    let xb = g.forward(xa.clone(), to_generator_input(b, settings.thres_int)).detach();
     let loss = settings.losses.discriminator_loss(&model.d, xa, xb, a);
     let grads = GradientsParams::from_grads(loss.total.backward(), &model.d);
     let metrics = CriticMetrics {
@@ -146,7 +149,10 @@ pub fn generator_grads<B: AutodiffBackend, R: Rng + ?Sized>(
 ) -> (GradientsParams, GeneratorMetrics) {
     let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
     let b = permuted_targets(a.clone(), rng);
-    let (loss, _) = settings.losses.generator_loss(&model.g, &model.d, xa, a, b, settings.thres_int);
+    // D runs untracked: the loss still backpropagates through it into G, but D's own weight
+    // gradients, which this step would discard, are never computed.
+    let d = model.d.clone().no_grad();
+    let (loss, _) = settings.losses.generator_loss(&model.g, &d, xa, a, b, settings.thres_int);
     let grads = GradientsParams::from_grads(loss.total.backward(), &model.g);
     let metrics = GeneratorMetrics {
         xb_gan: value(loss.adv_fake),

@@ -1,9 +1,12 @@
 //! Each step updates only its own network, with the paper's Adam.
 
 use attgan_core::AttGanConfig;
+use attgan_core::attributes::{permuted_targets, to_generator_input};
 use attgan_train::step::{AttGan, StepSettings, adam, critic_step, generator_step};
 use burn::backend::{Autodiff, Flex};
+use burn::module::AutodiffModule;
 use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Distribution, Tensor};
 use rand::SeedableRng;
@@ -28,18 +31,8 @@ fn params<M: Module<B>>(m: &M) -> Vec<f32> {
 
 #[test]
 fn critic_and_generator_steps_touch_only_their_network() {
-    let config = AttGanConfig::default()
-        .with_image_size(16)
-        .with_attributes(vec!["Bald".into(), "Young".into()])
-        .with_enc_dim(4)
-        .with_dec_dim(4)
-        .with_dis_dim(4)
-        .with_enc_layers(2)
-        .with_dec_layers(2)
-        .with_dis_layers(2)
-        .with_dis_fc_dim(8);
     let device = Default::default();
-    let model = AttGan::<B>::new(&config, &device);
+    let model = AttGan::<B>::new(&small(), &device);
     let mut optim = adam().init();
     let settings = StepSettings::paper();
     let mut rng = StdRng::seed_from_u64(0);
@@ -62,6 +55,74 @@ fn critic_and_generator_steps_touch_only_their_network() {
     assert!((m.g_total - (m.xb_gan + 10.0 * m.xb_attr + 100.0 * m.xa_rec)).abs() < 1e-3);
     assert_eq!(params(&model.d), d1, "a generator step leaves D alone");
     assert_ne!(params(&model.g), g0, "a generator step moves G");
+}
+
+fn small() -> AttGanConfig {
+    AttGanConfig::default()
+        .with_image_size(16)
+        .with_attributes(vec!["Bald".into(), "Young".into()])
+        .with_enc_dim(4)
+        .with_dec_dim(4)
+        .with_dis_dim(4)
+        .with_enc_layers(2)
+        .with_dec_layers(2)
+        .with_dis_layers(2)
+        .with_dis_fc_dim(8)
+}
+
+/// The generator step runs D untracked (no weight gradients for D); G's update must be the one
+/// the fully tracked loss gives.
+#[test]
+fn generator_step_with_untracked_critic_updates_g_as_the_tracked_loss_does() {
+    let device = Default::default();
+    B::seed(&device, 3);
+    let model = AttGan::<B>::new(&small(), &device);
+    let settings = StepSettings { hflip: false, ..StepSettings::paper() };
+    let xa = Tensor::<B, 4>::random([4, 3, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
+    let a = Tensor::<B, 2>::random([4, 2], Distribution::Bernoulli(0.5), &device);
+
+    let mut optim = adam().init();
+    let (stepped, _) =
+        generator_step(model.clone(), &mut optim, &settings, xa.clone(), a.clone(), &mut StdRng::seed_from_u64(9));
+
+    let mut rng = StdRng::seed_from_u64(9);
+    let b = permuted_targets(a.clone(), &mut rng);
+    let (loss, _) = settings.losses.generator_loss(&model.g, &model.d, xa, a, b, settings.thres_int);
+    let grads = GradientsParams::from_grads(loss.total.backward(), &model.g);
+    let mut optim = adam().init();
+    let reference = optim.step(settings.lr, model, grads);
+
+    let (got, want) = (params(&stepped.g), params(&reference.g));
+    assert_eq!(got.len(), want.len());
+    let worst = got.iter().zip(&want).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-6, "G's updates differ by up to {worst}");
+}
+
+/// The critic step runs G untracked; G must still be in training mode there: batch statistics,
+/// and its BatchNorm running statistics updated (they change what the editor produces).
+#[test]
+fn critic_step_still_updates_g_running_statistics() {
+    let device = Default::default();
+    B::seed(&device, 4);
+    let model = AttGan::<B>::new(&small(), &device);
+    let xa = Tensor::<B, 4>::random([4, 3, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
+    let a = Tensor::<B, 2>::random([4, 2], Distribution::Bernoulli(0.5), &device);
+    let edit = |m: &AttGan<B>| {
+        let x = xa.clone().inner();
+        m.g.valid().forward(x, to_generator_input(a.clone().inner(), 0.5)).into_data().into_vec::<f32>().unwrap()
+    };
+    let before = edit(&model);
+    let g0 = params(&model.g);
+    let mut optim = adam().init();
+    let (model, _) =
+        critic_step(model, &mut optim, &StepSettings::paper(), xa.clone(), a.clone(), &mut StdRng::seed_from_u64(1));
+    assert_eq!(params(&model.g), g0, "G's weights stay");
+    let after = edit(&model);
+    let moved = before.iter().zip(&after).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(
+        moved > 1e-4,
+        "G in inference mode gives the same output after a critic step: running statistics not updated"
+    );
 }
 
 #[test]

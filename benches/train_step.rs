@@ -1,0 +1,163 @@
+//! Training throughput of the paper's 128x128 model on every backend available: the critic step
+//! with the exact gradient penalty, the same step without it, the generator step and a full
+//! iteration (5 critic steps + 1 generator step), as time per step and images per second, with
+//! memory where the backend reports it. Ends with a summary table and the penalty's cost ratio.
+//!
+//! ```text
+//! cargo bench --bench train_step                      # minutes on a 2-core CPU
+//! ATTGAN_BENCH=long cargo bench --bench train_step    # batches 1, 8, 32 everywhere, 30 samples
+//! ATTGAN_BENCH_DEVICES=cuda ATTGAN_BENCH_BATCHES=32 cargo bench --features cuda --bench train_step
+//! ```
+
+mod common;
+
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use attgan::AttGanConfig;
+use attgan::backend::{self, BackendJob, MemoryReading, Selected};
+use attgan::train::bench::{BenchStep, StepBench};
+use burn::tensor::backend::AutodiffBackend;
+use criterion::{BenchmarkId, Criterion, Throughput};
+
+use common::{Plan, is_software, short_name};
+
+const N_D: usize = 5;
+
+/// One line of the summary.
+struct Row {
+    backend: String,
+    batch: usize,
+    step: BenchStep,
+    median: f64,
+    memory: Option<MemoryReading>,
+}
+
+struct TrainJob<'a> {
+    c: &'a mut Criterion,
+    plan: &'a Plan,
+    rows: &'a mut Vec<Row>,
+}
+
+impl BackendJob for TrainJob<'_> {
+    type Output = ();
+
+    fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) {
+        let TrainJob { c, plan, rows } = self;
+        let name = short_name(selected);
+        println!("\n== {selected}");
+        if is_software(selected) && !plan.long && plan.devices.is_none() {
+            println!(
+                "{name}: a software device; one step of the 128 model takes minutes there, so it is skipped in the \
+                 default run (ATTGAN_BENCH=long or ATTGAN_BENCH_DEVICES=wgpu runs it)"
+            );
+            return;
+        }
+        let config = AttGanConfig::default();
+        for batch in plan.batch_sizes(selected) {
+            let mut bench = StepBench::<B>::new(&config, batch, N_D, &device, 0);
+            // First runs: kernels compile, buffers grow, and a batch too big shows itself here.
+            let first = catch_unwind(AssertUnwindSafe(|| {
+                (bench.time(BenchStep::Critic, 0, 1).median(), bench.time(BenchStep::Generator, 0, 1).median())
+            }));
+            let Ok((critic, generator)) = first else {
+                println!("{name} batch {batch}: the first step failed (out of memory?); skipping larger batches");
+                break;
+            };
+            let mut group = c.benchmark_group(format!("train_128_{name}"));
+            for step in steps(plan, selected) {
+                let per_run = match step {
+                    BenchStep::Critic | BenchStep::CriticWithoutPenalty => critic,
+                    BenchStep::Generator => generator,
+                    BenchStep::Iteration => N_D as f64 * critic + generator,
+                };
+                plan.configure(&mut group, Duration::from_secs_f64(per_run));
+                group.throughput(Throughput::Elements(step.images(batch, N_D) as u64));
+                backend::reset_peak_memory(selected.kind);
+                let per_iter = RefCell::new(Vec::new());
+                group.bench_function(BenchmarkId::new(step.name(), batch), |b| {
+                    b.iter_custom(|iters| {
+                        let t = Instant::now();
+                        for _ in 0..iters {
+                            bench.run(step);
+                        }
+                        let elapsed = t.elapsed();
+                        per_iter.borrow_mut().push(elapsed / iters as u32);
+                        elapsed
+                    })
+                });
+                let memory = backend::memory(selected.kind);
+                rows.push(Row {
+                    backend: name.to_string(),
+                    batch,
+                    step,
+                    median: median(per_iter.into_inner()),
+                    memory,
+                });
+            }
+            group.finish();
+        }
+    }
+}
+
+/// All four steps; on a software GPU only the single steps unless in long mode (an iteration
+/// there takes many minutes).
+fn steps(plan: &Plan, selected: &Selected) -> Vec<BenchStep> {
+    if is_software(selected) && !plan.long {
+        vec![BenchStep::Critic, BenchStep::CriticWithoutPenalty, BenchStep::Generator]
+    } else {
+        BenchStep::ALL.to_vec()
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64()
+}
+
+fn print_summary(rows: &[Row]) {
+    println!("\nAttGAN 128x128 training steps (median of criterion's samples)");
+    println!("{:<14} {:>5} {:<13} {:>10} {:>9}  memory", "backend", "batch", "step", "time", "img/s");
+    for r in rows {
+        let images = r.step.images(r.batch, N_D) as f64;
+        let memory = r.memory.map(|m| m.to_string()).unwrap_or_else(|| "not reported".into());
+        println!(
+            "{:<14} {:>5} {:<13} {:>8.3} s {:>9.2}  {memory}",
+            r.backend,
+            r.batch,
+            r.step.name(),
+            r.median,
+            images / r.median
+        );
+    }
+    for r in rows.iter().filter(|r| r.step == BenchStep::Critic) {
+        let without = rows
+            .iter()
+            .find(|o| o.backend == r.backend && o.batch == r.batch && o.step == BenchStep::CriticWithoutPenalty);
+        if let Some(o) = without {
+            println!(
+                "exact gradient penalty on {} batch {}: critic step {:.3} s with it, {:.3} s without: x{:.2}",
+                r.backend,
+                r.batch,
+                r.median,
+                o.median,
+                r.median / o.median
+            );
+        }
+    }
+}
+
+fn main() {
+    let plan = Plan::from_env();
+    let mut c = Criterion::default().configure_from_args();
+    let mut rows = Vec::new();
+    for selected in plan.backends() {
+        let job = TrainJob { c: &mut c, plan: &plan, rows: &mut rows };
+        if let Err(e) = backend::run(selected.kind, job) {
+            println!("{}: {e}", selected.description);
+        }
+    }
+    print_summary(&rows);
+    c.final_summary();
+}
