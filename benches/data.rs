@@ -12,8 +12,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use attgan::train::data::{CelebaDataset, CelebaOptions, SyntheticOptions, Variant, write_synthetic_celeba};
-use attgan::train::loader::{EpochLoader, Position};
+use attgan::train::data::{CelebaDataset, CelebaOptions, EpochLoader, Position, Variant};
+use attgan::train::synthetic::{SyntheticOptions, write_synthetic_celeba};
 use burn::backend::Flex;
 use burn::data::dataloader::DataLoader;
 use burn::data::dataset::Dataset;
@@ -48,7 +48,6 @@ fn main() {
         let loader = EpochLoader::<Flex>::new(
             dataset.clone(),
             BATCH,
-            5,
             0,
             workers,
             Default::default(),

@@ -8,7 +8,7 @@
 
 mod common;
 
-use attgan::backend::{self, BackendJob, Selected};
+use attgan::backend::{self, BackendJob, Preference, Selected};
 use attgan::{AttGanConfig, Editor, Edits, Source};
 use burn::tensor::backend::AutodiffBackend;
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -56,7 +56,7 @@ fn main() {
     let plan = Plan::from_env();
     let mut c = Criterion::default().configure_from_args();
     for selected in plan.backends() {
-        if let Err(e) = backend::run(selected.kind, EditJob { c: &mut c, plan: &plan }) {
+        if let Err(e) = backend::run(Preference::Only(selected.kind), EditJob { c: &mut c, plan: &plan }) {
             println!("{}: {e}", selected.description);
         }
     }

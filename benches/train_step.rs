@@ -16,9 +16,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use attgan::AttGanConfig;
-use attgan::backend::{self, BackendJob, MemoryReading, Selected};
-use attgan::train::bench::{BenchStep, StepBench};
-use burn::tensor::backend::AutodiffBackend;
+use attgan::backend::{MemoryReading, Preference, Selected};
+use attgan::tasks::steps::step_bench;
+use attgan::train::bench::BenchStep;
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 use common::{Plan, is_software, short_name};
@@ -34,17 +34,9 @@ struct Row {
     memory: Option<MemoryReading>,
 }
 
-struct TrainJob<'a> {
-    c: &'a mut Criterion,
-    plan: &'a Plan,
-    rows: &'a mut Vec<Row>,
-}
-
-impl BackendJob for TrainJob<'_> {
-    type Output = ();
-
-    fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) {
-        let TrainJob { c, plan, rows } = self;
+/// Benches every step at every batch size of the plan on `selected`.
+fn bench_backend(c: &mut Criterion, plan: &Plan, rows: &mut Vec<Row>, selected: &Selected) -> Result<(), String> {
+    {
         let name = short_name(selected);
         println!("\n== {selected}");
         if is_software(selected) && !plan.long && plan.devices.is_none() {
@@ -52,11 +44,11 @@ impl BackendJob for TrainJob<'_> {
                 "{name}: a software device; one step of the 128 model takes minutes there, so it is skipped in the \
                  default run (ATTGAN_BENCH=long or ATTGAN_BENCH_DEVICES=wgpu runs it)"
             );
-            return;
+            return Ok(());
         }
         let config = AttGanConfig::default();
         for batch in plan.batch_sizes(selected) {
-            let mut bench = StepBench::<B>::new(&config, batch, N_D, &device, 0);
+            let (_, mut bench) = step_bench(Preference::Only(selected.kind), &config, batch, N_D, 0)?;
             // First runs: kernels compile, buffers grow, and a batch too big shows itself here.
             let first = catch_unwind(AssertUnwindSafe(|| {
                 (bench.time(BenchStep::Critic, 0, 1).median(), bench.time(BenchStep::Generator, 0, 1).median())
@@ -74,7 +66,7 @@ impl BackendJob for TrainJob<'_> {
                 };
                 plan.configure(&mut group, Duration::from_secs_f64(per_run));
                 group.throughput(Throughput::Elements(step.images(batch, N_D) as u64));
-                backend::reset_peak_memory(selected.kind);
+                selected.kind.reset_peak_memory();
                 let per_iter = RefCell::new(Vec::new());
                 group.bench_function(BenchmarkId::new(step.name(), batch), |b| {
                     b.iter_custom(|iters| {
@@ -87,7 +79,7 @@ impl BackendJob for TrainJob<'_> {
                         elapsed
                     })
                 });
-                let memory = backend::memory(selected.kind);
+                let memory = selected.kind.memory();
                 rows.push(Row {
                     backend: name.to_string(),
                     batch,
@@ -99,6 +91,7 @@ impl BackendJob for TrainJob<'_> {
             group.finish();
         }
     }
+    Ok(())
 }
 
 /// All four steps; on a software GPU only the single steps unless in long mode (an iteration
@@ -153,8 +146,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     let mut rows = Vec::new();
     for selected in plan.backends() {
-        let job = TrainJob { c: &mut c, plan: &plan, rows: &mut rows };
-        if let Err(e) = backend::run(selected.kind, job) {
+        if let Err(e) = bench_backend(&mut c, &plan, &mut rows, &selected) {
             println!("{}: {e}", selected.description);
         }
     }

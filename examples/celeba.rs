@@ -15,10 +15,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use attgan::backend::Cpu;
-use attgan::train::data::{
-    CelebaDataset, CelebaOptions, Split, SyntheticOptions, Variant, VerifyOptions, loader, verify,
-    write_synthetic_celeba,
-};
+use attgan::train::data::{CelebaDataset, CelebaOptions, Split, Variant, VerifyOptions, loader, verify};
+use attgan::train::synthetic::{SyntheticOptions, write_synthetic_celeba};
 use burn::data::dataset::Dataset;
 use clap::{Parser, Subcommand};
 

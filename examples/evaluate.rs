@@ -12,19 +12,12 @@
 
 mod common;
 
-use common::{DataArgs, DeviceArgs};
+use common::{DataArgs, DeviceArgs, exit_with};
 
 use std::path::PathBuf;
-use std::time::Instant;
 
-use attgan::Editor;
-use attgan::attribute_classifier::AttributeClassifier;
-use attgan::backend::{self, BackendJob, Selected};
-use attgan::train::TrainError;
-use attgan::train::data::{CelebaDataset, Split};
-use attgan::train::eval::{ClassifierJudge, Judge, Oracle, evaluate};
-use burn::data::dataset::Dataset;
-use burn::tensor::backend::AutodiffBackend;
+use attgan::tasks::evaluate::{EvaluateJob, evaluate};
+use attgan::train::data::Split;
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -58,66 +51,27 @@ struct Args {
     device: DeviceArgs,
 }
 
-struct Job {
-    args: Args,
-}
-
-impl BackendJob for Job {
-    type Output = Result<(), TrainError>;
-
-    fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) -> Self::Output {
-        eprintln!("device: {selected}");
-        let args = &self.args;
-        let editor = Editor::<B::InnerBackend>::load(&args.checkpoint, &device)?.with_batch_size(args.batch_size);
-        let root = args.data.root()?;
-        let judge: Box<dyn Judge> = match &args.classifier {
-            Some(path) => {
-                let (model, config) = AttributeClassifier::<B::InnerBackend>::load(path, &device)?;
-                Box::new(ClassifierJudge::new(model, config.image_size, &device))
-            }
-            None if args.data.synthetic() => Box::new(Oracle),
-            None => {
-                return Err(TrainError::Options(
-                    "on CelebA, --classifier is needed to judge edits (train one with the train_classifier example)"
-                        .into(),
-                ));
-            }
-        };
-        let options = args.data.options(editor.attributes(), editor.config().image_size).with_split(args.split);
-        let data = CelebaDataset::open(&root, options)?;
-        let n = args.max_images.unwrap_or(usize::MAX).min(data.len());
-        eprintln!("evaluating {} on {n} {} images of {}", args.checkpoint.display(), args.split, root.display());
-        let t = Instant::now();
-        let mut last = Instant::now();
-        let report = evaluate(&editor, &data, n, args.batch_size, judge.as_ref(), args.test_int, |done| {
-            if last.elapsed().as_secs() >= 10 || done == n {
-                last = Instant::now();
-                let s = t.elapsed().as_secs_f64();
-                eprintln!("  {done}/{n} images, {s:.0} s, {:.0} s left", s / done as f64 * (n - done) as f64);
-            }
-        })?;
-        println!("{report}");
-        let csv = args.csv.clone().unwrap_or_else(|| {
-            let dir = if args.checkpoint.is_dir() {
-                args.checkpoint.clone()
-            } else {
-                args.checkpoint.parent().map(PathBuf::from).unwrap_or_default()
-            };
-            dir.join(format!("evaluation-{}.csv", args.split))
-        });
-        report.write_csv(&csv)?;
-        eprintln!("wrote {} ({:.1} s)", csv.display(), t.elapsed().as_secs_f64());
-        Ok(())
-    }
-}
-
-fn run(args: Args) -> Result<(), TrainError> {
-    backend::run(args.device.preference(), Job { args }).map_err(TrainError::Options)?
-}
-
 fn main() {
-    if let Err(e) = run(Args::parse()) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
+    let args = Args::parse();
+    let job = EvaluateJob {
+        checkpoint: args.checkpoint,
+        data: args.data.source(),
+        split: args.split,
+        classifier: args.classifier,
+        max_images: args.max_images,
+        batch_size: args.batch_size,
+        test_int: args.test_int,
+        csv: args.csv,
+    };
+    let no_classifier = job.classifier.is_none() && !job.data.is_synthetic();
+    match evaluate(args.device.preference(), job) {
+        Ok(outcome) => {
+            println!("{}", outcome.report);
+            eprintln!("wrote {} ({:.1} s)", outcome.csv.display(), outcome.seconds);
+        }
+        Err(e) => exit_with(
+            &e,
+            no_classifier.then_some("pass --classifier DIR (train one with the train_classifier example)"),
+        ),
     }
 }

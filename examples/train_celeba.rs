@@ -17,21 +17,18 @@
 
 mod common;
 
-use common::{DataArgs, DeviceArgs, stop_on_ctrl_c};
+use common::{DataArgs, DeviceArgs, exit_with, stop_on_ctrl_c, training_hint};
 
 use std::path::PathBuf;
-use std::time::Instant;
 
-use attgan::backend::{self, BackendJob, Selected};
-use attgan::train::data::{CelebaDataset, Split};
-use attgan::train::eval::{Oracle, evaluate};
-use attgan::train::metrics::read_csv;
-use attgan::train::plot::plot_curves;
-use attgan::train::training::{CURVES_FILE, Limits, METRICS_FILE};
-use attgan::train::{Display, LrSchedule, TrainError, Trainer, TrainingConfig};
-use attgan::{AttGanConfig, Editor, attributes::DEFAULT_ATTRIBUTES};
-use burn::data::dataset::Dataset;
-use burn::tensor::backend::AutodiffBackend;
+use attgan::AttGanConfig;
+use attgan::tasks::train::{TrainJob, train};
+use attgan::train::data::Split;
+use attgan::train::synthetic;
+use attgan::train::training::plot::plot_curves;
+use attgan::train::training::report::read_csv;
+use attgan::train::training::run_dir::{CURVES_FILE, METRICS_FILE};
+use attgan::train::{Display, Limits, LrSchedule, TrainError, Trainer, TrainingConfig};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -140,55 +137,8 @@ fn options(args: &Args, synthetic: bool) -> Result<TrainingConfig, TrainError> {
     Ok(c)
 }
 
-struct Job {
-    trainer: Trainer,
-    train: CelebaDataset,
-    valid: CelebaDataset,
-    test: Option<(CelebaDataset, usize)>,
-}
-
-impl BackendJob for Job {
-    type Output = Result<(), TrainError>;
-
-    fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) -> Self::Output {
-        eprintln!("device: {selected}");
-        let c = self.trainer.config();
-        let per_epoch = self.train.len() / c.batch_size;
-        eprintln!(
-            "training {}x{} AttGAN on {} images ({per_epoch} steps per epoch, {} epochs, n_d {}), writing to {}",
-            c.model.image_size,
-            c.model.image_size,
-            self.train.len(),
-            c.epochs,
-            c.n_d,
-            self.trainer.out().display()
-        );
-        let t = Instant::now();
-        let summary = self.trainer.fit::<B>(self.train, self.valid, &device)?;
-        let seconds = t.elapsed().as_secs_f64();
-        match summary.last_checkpoint {
-            Some(s) => eprintln!(
-                "{} after {seconds:.0} s: {} steps, checkpoint {} (epoch {}, batch {}); G exported to {}",
-                if summary.interrupted { "stopped" } else { "finished" },
-                s.steps,
-                s.index,
-                s.epoch,
-                s.batch,
-                summary.out.join("generator.mpk").display()
-            ),
-            None => eprintln!("stopped after {seconds:.0} s before the first checkpoint"),
-        }
-        if let Some((test, n)) = self.test {
-            let editor = Editor::new(summary.model.g.clone(), c.model.clone(), &device);
-            let report = evaluate(&editor, &test, n, 50, &Oracle, c.test_int, |_| {})?;
-            println!("evaluation of the trained G on the synthetic test split:\n{report}");
-        }
-        Ok(())
-    }
-}
-
 fn run(args: Args) -> Result<(), TrainError> {
-    let synthetic = args.data.synthetic();
+    let synthetic = args.data.source().is_synthetic();
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(if synthetic { "out/synthetic" } else { "out/celeba" }));
     if args.plot {
         let csv = out.join(METRICS_FILE);
@@ -198,12 +148,12 @@ fn run(args: Args) -> Result<(), TrainError> {
         return Ok(());
     }
     let config = options(&args, synthetic)?;
-    let root = args.data.root()?;
-    let data = args.data.options(&config.model.attributes, config.model.image_size);
-    let open = |split| CelebaDataset::open(&root, data.clone().with_split(split));
-    let (train, valid) = (open(Split::Train)?, open(Split::Val)?);
-    let oracle_ok = config.model.attributes.iter().all(|a| DEFAULT_ATTRIBUTES.contains(&a.as_str()));
-    let test = if synthetic && oracle_ok && args.eval_images > 0 {
+    let data = args.data.source();
+    let root = data.root()?;
+    let open = |split| data.open(&root, split, &config.model.attributes, config.model.image_size);
+    let (train_set, valid_set) = (open(Split::Train)?, open(Split::Val)?);
+    let oracle_ok = config.model.attributes.iter().all(|a| synthetic::ATTRIBUTES.contains(&a.as_str()));
+    let judge = if synthetic && oracle_ok && args.eval_images > 0 {
         Some((open(Split::Test)?, args.eval_images))
     } else {
         None
@@ -214,12 +164,29 @@ fn run(args: Args) -> Result<(), TrainError> {
     let trainer = Trainer::new(config, out).with_resume(args.resume).with_display(display).with_limits(limits);
     // Ctrl-C stops at the next step with a checkpoint; a second Ctrl-C exits at once.
     stop_on_ctrl_c(trainer.interrupter(), "a checkpoint is written");
-    backend::run(args.device.preference(), Job { trainer, train, valid, test }).map_err(TrainError::Options)?
+    let out = trainer.out().to_path_buf();
+    let outcome = train(args.device.preference(), TrainJob { trainer, train: train_set, valid: valid_set, judge })?;
+    let seconds = outcome.seconds;
+    match outcome.last_checkpoint {
+        Some(s) => eprintln!(
+            "{} after {seconds:.0} s: {} steps, checkpoint {} (epoch {}, batch {}); G exported to {}",
+            if outcome.interrupted { "stopped" } else { "finished" },
+            s.steps,
+            s.index,
+            s.epoch,
+            s.batch,
+            out.join("generator.mpk").display()
+        ),
+        None => eprintln!("stopped after {seconds:.0} s before the first checkpoint"),
+    }
+    if let Some(report) = outcome.evaluation {
+        println!("evaluation of the trained G on the synthetic test split:\n{report}");
+    }
+    Ok(())
 }
 
 fn main() {
     if let Err(e) = run(Args::parse()) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
+        exit_with(&e, training_hint(&e));
     }
 }

@@ -15,19 +15,15 @@
 
 mod common;
 
-use common::{DataArgs, DeviceArgs, stop_on_ctrl_c};
+use common::{DataArgs, DeviceArgs, exit_with, stop_on_ctrl_c};
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use attgan::attribute_classifier::AttributeClassifierConfig;
-use attgan::backend::{self, BackendJob, Selected};
-use attgan::train::Display;
-use attgan::train::TrainError;
-use attgan::train::classifier::{ACCURACY_FILE, ClassifierTrainer, ClassifierTrainingConfig, accuracy};
-use attgan::train::data::{CelebaDataset, Split};
-use burn::data::dataset::Dataset;
-use burn::tensor::backend::AutodiffBackend;
+use attgan::tasks::classifier::{ClassifierJob, train_classifier};
+use attgan::train::classifier::{ACCURACY_FILE, ClassifierTrainer, ClassifierTrainingConfig};
+use attgan::train::data::Split;
+use attgan::train::{Display, TrainError};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -100,70 +96,35 @@ fn options(args: &Args, synthetic: bool) -> Result<ClassifierTrainingConfig, Tra
     Ok(c)
 }
 
-struct Job {
-    trainer: ClassifierTrainer,
-    train: CelebaDataset,
-    valid: CelebaDataset,
-    test: CelebaDataset,
-}
-
-impl BackendJob for Job {
-    type Output = Result<(), TrainError>;
-
-    fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) -> Self::Output {
-        eprintln!("device: {selected}");
-        let c = self.trainer.config().clone();
-        let out = self.trainer.out().to_path_buf();
-        eprintln!(
-            "training the {s}x{s} attribute classifier ({} attributes) on {} images: {} epochs, batch {}, lr {}; \
-             writing to {}",
-            c.model.n_attrs(),
-            self.train.len(),
-            c.epochs,
-            c.batch_size,
-            c.lr,
-            out.display(),
-            s = c.model.image_size,
-        );
-        let t = Instant::now();
-        let model = self.trainer.fit::<B>(self.train, self.valid, &device)?;
-        let trained = t.elapsed().as_secs_f64();
-        eprintln!("trained in {trained:.0} s; the classifier is in {}", out.display());
-        model.require_attributes(&self.test.options().attributes, "the test split")?;
-        let t = Instant::now();
-        let report = accuracy(&model, self.test, c.batch_size, &device)?;
-        report.write_csv(out.join(ACCURACY_FILE))?;
-        println!("accuracy on the test split:\n{report}");
-        eprintln!(
-            "measured in {:.0} s; written to {} (training {trained:.0} s)",
-            t.elapsed().as_secs_f64(),
-            out.join(ACCURACY_FILE).display()
-        );
-        Ok(())
-    }
-}
-
 fn run(args: Args) -> Result<(), TrainError> {
-    let synthetic = args.data.synthetic();
+    let synthetic = args.data.source().is_synthetic();
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(if synthetic { "out/synthetic-classifier" } else { "out/classifier" }));
     let config = options(&args, synthetic)?;
-    let root = args.data.root()?;
-    let data = args.data.options(&config.model.attributes, config.model.image_size);
-    let open = |split| CelebaDataset::open(&root, data.clone().with_split(split));
+    let data = args.data.source();
+    let root = data.root()?;
+    let open = |split| data.open(&root, split, &config.model.attributes, config.model.image_size);
     let (train, valid, test) = (open(Split::Train)?, open(Split::Val)?, open(Split::Test)?);
     let display = args.log.map_or(Display::Auto, Display::Log);
     let trainer = ClassifierTrainer::new(config, out).with_display(display);
     // Ctrl-C stops after the current step; the classifier trained so far is saved and measured.
     stop_on_ctrl_c(trainer.interrupter(), "the classifier so far is saved and measured");
-    backend::run(args.device.preference(), Job { trainer, train, valid, test }).map_err(TrainError::Options)?
+    let out = trainer.out().to_path_buf();
+    let outcome = train_classifier(args.device.preference(), ClassifierJob { trainer, train, valid, test })?;
+    println!("accuracy on the test split:\n{}", outcome.report);
+    eprintln!(
+        "measured in {:.0} s; written to {} (training {:.0} s)",
+        outcome.measure_seconds,
+        out.join(ACCURACY_FILE).display(),
+        outcome.train_seconds
+    );
+    Ok(())
 }
 
 fn main() {
     if let Err(e) = run(Args::parse()) {
-        eprintln!("error: {e}");
-        std::process::exit(1);
+        exit_with(&e, None);
     }
 }

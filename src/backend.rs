@@ -1,11 +1,18 @@
 //! Choosing where to run: CUDA (feature `cuda`), wgpu (feature `wgpu`, default) or the pure-Rust
 //! CPU backend Flex (feature `flex`, default), with a fallback that is announced, not silent.
 //!
+//! Every fact about a backend lives in one place, [`Kind`]'s impl: its names, its feature, how to
+//! find out whether it answers here, how to run code on it, what it says about memory. To add a
+//! backend, add a variant and its arm in each `match` of that impl (the compiler lists them), and
+//! its Cargo feature. Everything else ([`run`], [`available`], the tasks, the benches) walks
+//! [`Kind::ALL`].
+//!
 //! Model code is generic over `B: AutodiffBackend`; a [`BackendJob`] is such code packaged so that
 //! [`run`] can call it with whichever backend was chosen at run time.
 
 use std::fmt;
 
+use burn::backend::Autodiff;
 use burn::tensor::backend::AutodiffBackend;
 
 #[cfg(not(any(feature = "flex", feature = "wgpu", feature = "cuda")))]
@@ -21,29 +28,175 @@ pub type Wgpu = burn::backend::Wgpu;
 #[cfg(feature = "cuda")]
 pub type Cuda = burn::backend::Cuda;
 
+/// A backend this crate knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// NVIDIA GPUs through CUDA (feature `cuda`).
+    Cuda,
+    /// GPUs through Vulkan, Metal or DX12 (feature `wgpu`).
+    Wgpu,
+    /// The pure-Rust CPU backend Flex (feature `flex`).
+    Cpu,
+}
+
+/// What probing a backend found.
+struct Found {
+    description: String,
+    software: bool,
+}
+
+impl Kind {
+    /// Every backend, best first: the order in which [`Preference::Auto`] tries them.
+    pub const ALL: [Kind; 3] = [Kind::Cuda, Kind::Wgpu, Kind::Cpu];
+
+    /// The name users type, e.g. `cuda`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::Cuda => "cuda",
+            Kind::Wgpu => "wgpu",
+            Kind::Cpu => "cpu",
+        }
+    }
+
+    /// Other names accepted for it.
+    const fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Kind::Cuda => &[],
+            Kind::Wgpu => &["vulkan", "metal"],
+            Kind::Cpu => &["flex"],
+        }
+    }
+
+    /// The Cargo feature of `attgan` that builds it.
+    pub const fn feature(self) -> &'static str {
+        match self {
+            Kind::Cuda => "cuda",
+            Kind::Wgpu => "wgpu",
+            Kind::Cpu => "flex",
+        }
+    }
+
+    /// Whether this build includes it.
+    pub const fn is_built(self) -> bool {
+        match self {
+            Kind::Cuda => cfg!(feature = "cuda"),
+            Kind::Wgpu => cfg!(feature = "wgpu"),
+            Kind::Cpu => cfg!(feature = "flex"),
+        }
+    }
+
+    /// Whether it answers on this machine, and what it is; or why not.
+    fn probe(self) -> Result<Found, String> {
+        if !self.is_built() {
+            return Err(format!("built without the `{}` feature", self.feature()));
+        }
+        match self {
+            #[cfg(feature = "cuda")]
+            Kind::Cuda => cuda_probe().map(|description| Found { description, software: false }),
+            #[cfg(feature = "wgpu")]
+            Kind::Wgpu => wgpu_adapter().map(|a| Found { description: a.description, software: a.software }),
+            #[cfg(feature = "flex")]
+            Kind::Cpu => {
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                Ok(Found { description: format!("cpu: Flex on {cores} threads"), software: false })
+            }
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("is_built() is false for a backend whose feature is off"),
+        }
+    }
+
+    /// Runs `job` on this backend's default device. Only called after a successful probe.
+    fn run<J: BackendJob>(self, job: J, selected: &Selected) -> J::Output {
+        match self {
+            #[cfg(feature = "cuda")]
+            Kind::Cuda => job.run::<Autodiff<Cuda>>(Default::default(), selected),
+            #[cfg(feature = "wgpu")]
+            Kind::Wgpu => job.run::<Autodiff<Wgpu>>(Default::default(), selected),
+            #[cfg(feature = "flex")]
+            Kind::Cpu => job.run::<Autodiff<Cpu>>(Default::default(), selected),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("{} runs only after its probe succeeded, which needs its feature", self.name()),
+        }
+    }
+
+    /// What the backend (its default device) reports about memory, if anything.
+    pub fn memory(self) -> Option<MemoryReading> {
+        match self {
+            Kind::Cpu => {
+                let status = std::fs::read_to_string("/proc/self/status").ok()?;
+                let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+                let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+                Some(MemoryReading::PeakResident(kib * 1024))
+            }
+            #[cfg(feature = "wgpu")]
+            Kind::Wgpu => device_memory::<burn::cubecl::wgpu::WgpuRuntime>(&burn::backend::wgpu::WgpuDevice::default()),
+            #[cfg(feature = "cuda")]
+            Kind::Cuda => device_memory::<burn::cubecl::cuda::CudaRuntime>(&burn::backend::cuda::CudaDevice::default()),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// Starts a new peak for [`Kind::memory`] where the backend keeps one (the CPU's resident set
+    /// on Linux); a no-op elsewhere.
+    pub fn reset_peak_memory(self) {
+        if self == Kind::Cpu {
+            // Writing 5 to clear_refs resets VmHWM (Linux 4.0 and later).
+            let _ = std::fs::write("/proc/self/clear_refs", "5");
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Which backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Preference {
     /// The best one available: CUDA, then a hardware wgpu adapter, then the CPU.
     #[default]
     Auto,
-    /// The CPU backend.
-    Cpu,
-    /// wgpu's default adapter.
-    Wgpu,
-    /// The first CUDA device.
-    Cuda,
+    /// This one, or an error saying why it cannot run.
+    Only(Kind),
+}
+
+impl Preference {
+    fn admits(self, kind: Kind) -> bool {
+        self == Preference::Auto || self == Preference::Only(kind)
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+    /// A backend's name or alias, in any case.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.to_ascii_lowercase();
+        Kind::ALL.into_iter().find(|k| k.name() == s || k.aliases().contains(&s.as_str())).ok_or_else(|| {
+            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+            format!("unknown device `{s}`; expected {}", names.join(", "))
+        })
+    }
 }
 
 impl std::str::FromStr for Preference {
     type Err = String;
+    /// `auto` or a backend's name.
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Ok(Self::Auto),
-            "cpu" | "flex" => Ok(Self::Cpu),
-            "wgpu" | "vulkan" | "metal" => Ok(Self::Wgpu),
-            "cuda" => Ok(Self::Cuda),
-            other => Err(format!("unknown device `{other}`; expected auto, cpu, wgpu or cuda")),
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Preference::Auto);
+        }
+        s.parse().map(Preference::Only).map_err(|e: String| e.replace("; expected ", "; expected auto, "))
+    }
+}
+
+impl fmt::Display for Preference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Preference::Auto => f.write_str("auto"),
+            Preference::Only(kind) => kind.fmt(f),
         }
     }
 }
@@ -52,9 +205,12 @@ impl std::str::FromStr for Preference {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selected {
     /// What was chosen.
-    pub kind: Preference,
-    /// What it is, e.g. "wgpu: llvmpipe (LLVM 15.0.6, 256 bits) [Cpu, Vulkan] (a software Vulkan device)".
+    pub kind: Kind,
+    /// What it is, e.g. "wgpu: llvmpipe (LLVM 15.0.6, 256 bits) [Cpu, Vulkan] (a software device)".
     pub description: String,
+    /// Whether it is a software rasteriser posing as a GPU (Mesa's llvmpipe): slower than the CPU
+    /// backend.
+    pub software: bool,
     /// Why a better choice was passed over, if it was.
     pub fallback_reason: Option<String>,
 }
@@ -75,6 +231,40 @@ pub trait BackendJob {
     type Output;
     /// Runs the job on `device` of backend `B`.
     fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) -> Self::Output;
+}
+
+/// Every backend this build can run on here, best first: CUDA when it answers, wgpu when an
+/// adapter exists (a software one included, and marked as such), then the CPU.
+pub fn available() -> Vec<Selected> {
+    Kind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let found = kind.probe().ok()?;
+            Some(Selected { kind, description: found.description, software: found.software, fallback_reason: None })
+        })
+        .collect()
+}
+
+/// Runs `job` on the preferred backend. `Auto` takes the first of [`Kind::ALL`] that answers,
+/// passing over a software GPU when the CPU backend is built, and says why it passed over each;
+/// an explicit choice that is unavailable is an error saying why.
+pub fn run<J: BackendJob>(preference: Preference, job: J) -> Result<J::Output, String> {
+    let mut passed_over: Vec<String> = Vec::new();
+    for kind in Kind::ALL.into_iter().filter(|&k| preference.admits(k)) {
+        match kind.probe() {
+            Ok(found) if found.software && preference == Preference::Auto && Kind::Cpu.is_built() => passed_over.push(
+                format!("{} is slower than the CPU backend (ask for {kind} explicitly to insist)", found.description),
+            ),
+            Ok(found) => {
+                let fallback_reason = (!passed_over.is_empty()).then(|| passed_over.join("; "));
+                let selected =
+                    Selected { kind, description: found.description, software: found.software, fallback_reason };
+                return Ok(kind.run(job, &selected));
+            }
+            Err(why) => passed_over.push(why),
+        }
+    }
+    Err(passed_over.join("; "))
 }
 
 /// A wgpu adapter found on this machine.
@@ -134,90 +324,11 @@ fn cuda_probe() -> Result<String, String> {
     }
 }
 
-/// Every backend this build can run on here, best first: CUDA when it answers, wgpu when an
-/// adapter exists (a software one included, and described as such), then the CPU.
-pub fn available() -> Vec<Selected> {
-    let mut found = Vec::new();
-    #[cfg(feature = "cuda")]
-    if let Ok(description) = cuda_probe() {
-        found.push(Selected { kind: Preference::Cuda, description, fallback_reason: None });
-    }
-    #[cfg(feature = "wgpu")]
-    if let Ok(adapter) = wgpu_adapter() {
-        found.push(Selected { kind: Preference::Wgpu, description: adapter.description, fallback_reason: None });
-    }
-    #[cfg(feature = "flex")]
-    found.push(Selected { kind: Preference::Cpu, description: cpu_description(), fallback_reason: None });
-    found
-}
-
-#[cfg(feature = "flex")]
-fn cpu_description() -> String {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    format!("cpu: Flex on {cores} threads")
-}
-
-/// Runs `job` on the preferred backend. `Auto` takes CUDA, then a hardware wgpu adapter, then the
-/// CPU, saying why it passed over each; an explicit choice that is unavailable is an error.
-pub fn run<J: BackendJob>(preference: Preference, job: J) -> Result<J::Output, String> {
-    let mut passed_over: Vec<String> = Vec::new();
-    let wants = |kind: Preference| preference == kind || preference == Preference::Auto;
-
-    if wants(Preference::Cuda) {
-        #[cfg(feature = "cuda")]
-        match cuda_probe() {
-            Ok(description) => {
-                let selected = Selected { kind: Preference::Cuda, description, fallback_reason: None };
-                let device = burn::backend::cuda::CudaDevice::default();
-                return Ok(job.run::<burn::backend::Autodiff<Cuda>>(device, &selected));
-            }
-            Err(why) => passed_over.push(why),
-        }
-        #[cfg(not(feature = "cuda"))]
-        passed_over.push("built without the `cuda` feature".into());
-        if preference == Preference::Cuda {
-            return Err(passed_over.join("; "));
-        }
-    }
-    if wants(Preference::Wgpu) {
-        #[cfg(feature = "wgpu")]
-        match wgpu_adapter() {
-            Ok(adapter) if adapter.software && preference == Preference::Auto && cfg!(feature = "flex") => passed_over
-                .push(format!(
-                    "{} is slower than the CPU backend (use the wgpu device explicitly to insist)",
-                    adapter.description
-                )),
-            Ok(WgpuAdapter { description, .. }) => {
-                let fallback_reason = (!passed_over.is_empty()).then(|| passed_over.join("; "));
-                let selected = Selected { kind: Preference::Wgpu, description, fallback_reason };
-                return Ok(job.run::<burn::backend::Autodiff<Wgpu>>(Default::default(), &selected));
-            }
-            Err(why) => passed_over.push(why),
-        }
-        #[cfg(not(feature = "wgpu"))]
-        passed_over.push("built without the `wgpu` feature".into());
-        if preference == Preference::Wgpu {
-            return Err(passed_over.join("; "));
-        }
-    }
-    #[cfg(feature = "flex")]
-    {
-        let fallback_reason = (!passed_over.is_empty()).then(|| passed_over.join("; "));
-        let selected = Selected { kind: Preference::Cpu, description: cpu_description(), fallback_reason };
-        Ok(job.run::<burn::backend::Autodiff<Cpu>>(Default::default(), &selected))
-    }
-    #[cfg(not(feature = "flex"))]
-    {
-        passed_over.push("built without the `flex` CPU feature".into());
-        Err(passed_over.join("; "))
-    }
-}
-
 /// Memory as a backend reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemoryReading {
-    /// The process's peak resident set since [`reset_peak_memory`] (Linux `VmHWM`): the CPU
-    /// backend's tensors live there, with everything else the process holds.
+    /// The process's peak resident set since [`Kind::reset_peak_memory`] (Linux `VmHWM`): the
+    /// CPU backend's tensors live there, with everything else the process holds.
     PeakResident(u64),
     /// A GPU's memory pools now: bytes held by live tensors and bytes reserved. The pools keep
     /// what a step needed, so `reserved` after a step is close to its peak.
@@ -229,6 +340,17 @@ pub enum MemoryReading {
     },
 }
 
+impl MemoryReading {
+    /// The figure to compare across backends: the peak resident set, or the device's reserved
+    /// bytes.
+    pub fn peak_bytes(self) -> u64 {
+        match self {
+            Self::PeakResident(b) => b,
+            Self::Device { reserved, .. } => reserved,
+        }
+    }
+}
+
 impl fmt::Display for MemoryReading {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
@@ -238,36 +360,6 @@ impl fmt::Display for MemoryReading {
                 write!(f, "device reserved {:.0} MiB, in use {:.0} MiB", mib(reserved), mib(in_use))
             }
         }
-    }
-}
-
-/// Starts a new peak for [`memory`] where the backend keeps one (the CPU's resident set on
-/// Linux); a no-op elsewhere.
-pub fn reset_peak_memory(kind: Preference) {
-    if kind == Preference::Cpu {
-        // Writing 5 to clear_refs resets VmHWM (Linux 4.0 and later).
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
-    }
-}
-
-/// What the backend of `kind` (its default device) reports about memory, if anything.
-pub fn memory(kind: Preference) -> Option<MemoryReading> {
-    match kind {
-        Preference::Cpu => {
-            let status = std::fs::read_to_string("/proc/self/status").ok()?;
-            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(MemoryReading::PeakResident(kib * 1024))
-        }
-        #[cfg(feature = "wgpu")]
-        Preference::Wgpu => {
-            device_memory::<burn::cubecl::wgpu::WgpuRuntime>(&burn::backend::wgpu::WgpuDevice::default())
-        }
-        #[cfg(feature = "cuda")]
-        Preference::Cuda => {
-            device_memory::<burn::cubecl::cuda::CudaRuntime>(&burn::backend::cuda::CudaDevice::default())
-        }
-        _ => None,
     }
 }
 

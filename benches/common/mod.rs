@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use attgan::backend::{self, Preference, Selected};
+use attgan::backend::{self, Kind, Selected};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, SamplingMode};
 
@@ -18,7 +18,7 @@ pub struct Plan {
     /// `ATTGAN_BENCH_BATCHES=1,8`: these batch sizes everywhere.
     pub batches: Option<Vec<usize>>,
     /// `ATTGAN_BENCH_DEVICES=cpu,wgpu`: only these backends.
-    pub devices: Option<Vec<Preference>>,
+    pub devices: Option<Vec<Kind>>,
 }
 
 impl Plan {
@@ -50,7 +50,7 @@ impl Plan {
         if let Some(b) = &self.batches {
             return b.clone();
         }
-        if self.long || (selected.kind != Preference::Cpu && !is_software(selected)) { vec![1, 8, 32] } else { vec![1] }
+        if self.long || (selected.kind != Kind::Cpu && !selected.software) { vec![1, 8, 32] } else { vec![1] }
     }
 
     /// Criterion settings for a routine that takes about `per_run` (flat sampling, ten samples
@@ -83,16 +83,13 @@ where
 
 /// Whether the backend is a software rasteriser posing as a GPU (Mesa's llvmpipe).
 pub fn is_software(selected: &Selected) -> bool {
-    selected.description.contains("software")
+    selected.software
 }
 
-/// A short name for group names: `cpu`, `wgpu`, `wgpu-software` or `cuda`.
+/// A short name for group names: the backend's name, `wgpu-software` for a software device.
 pub fn short_name(selected: &Selected) -> &'static str {
     match selected.kind {
-        Preference::Cpu => "cpu",
-        Preference::Wgpu if is_software(selected) => "wgpu-software",
-        Preference::Wgpu => "wgpu",
-        Preference::Cuda => "cuda",
-        Preference::Auto => "auto",
+        Kind::Wgpu if selected.software => "wgpu-software",
+        kind => kind.name(),
     }
 }

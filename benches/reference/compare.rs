@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use attgan::AttGanConfig;
-use attgan::backend::{self, BackendJob, Preference, Selected};
-use attgan::train::bench::{BenchStep, StepBench};
-use burn::tensor::backend::AutodiffBackend;
+use attgan::backend::{Kind, Preference, Selected};
+use attgan::tasks::steps::step_bench;
+use attgan::train::bench::BenchStep;
 use clap::Parser;
 use serde::Deserialize;
 
@@ -69,48 +69,37 @@ struct Reference {
     results: Vec<Measured>,
 }
 
-struct Ours<'a> {
-    args: &'a Args,
-}
-
-impl BackendJob for Ours<'_> {
-    type Output = (String, Vec<Measured>);
-
-    fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) -> Self::Output {
-        let args = self.args;
-        let config = AttGanConfig::default();
-        let mut out = Vec::new();
-        for &batch in &args.batch_sizes {
-            let mut bench = StepBench::<B>::new(&config, batch, N_D, &device, 0);
-            for &step in &args.steps {
-                backend::reset_peak_memory(selected.kind);
-                let t = bench.time(step, args.warmup, args.reps);
-                let memory = backend::memory(selected.kind);
-                eprintln!(
-                    "attgan-rs {} batch {batch} {step}: median {:.3} s (min {:.3}, max {:.3}, {} reps){}",
-                    selected.description,
-                    t.median(),
-                    t.min(),
-                    t.max(),
-                    args.reps,
-                    memory.map(|m| format!("; {m}")).unwrap_or_default()
-                );
-                let peak = match memory {
-                    Some(backend::MemoryReading::Device { reserved, .. }) => Some(reserved),
-                    Some(backend::MemoryReading::PeakResident(b)) => Some(b),
-                    None => None,
-                };
-                out.push(Measured {
-                    batch,
-                    step: step.name().into(),
-                    median_s: Some(t.median()),
-                    peak_memory_bytes: peak,
-                    error: None,
-                });
-            }
+/// Times our steps on the preferred backend, one fresh model per batch size.
+fn ours(args: &Args) -> Result<(Selected, Vec<Measured>), String> {
+    let config = AttGanConfig::default();
+    let mut selected = None;
+    let mut out = Vec::new();
+    for &batch in &args.batch_sizes {
+        let (chosen, mut bench) = step_bench(args.device, &config, batch, N_D, 0)?;
+        for &step in &args.steps {
+            chosen.kind.reset_peak_memory();
+            let t = bench.time(step, args.warmup, args.reps);
+            let memory = chosen.kind.memory();
+            eprintln!(
+                "attgan-rs {} batch {batch} {step}: median {:.3} s (min {:.3}, max {:.3}, {} reps){}",
+                chosen.description,
+                t.median(),
+                t.min(),
+                t.max(),
+                args.reps,
+                memory.map(|m| format!("; {m}")).unwrap_or_default()
+            );
+            out.push(Measured {
+                batch,
+                step: step.name().into(),
+                median_s: Some(t.median()),
+                peak_memory_bytes: memory.map(|m| m.peak_bytes()),
+                error: None,
+            });
         }
-        (selected.description.clone(), out)
+        selected = Some(chosen);
     }
+    selected.map(|s| (s, out)).ok_or_else(|| "no batch sizes to time".to_string())
 }
 
 /// Runs the PyTorch script; `Err` says why there is no reference (not installed, failed).
@@ -150,14 +139,15 @@ fn mib(m: Option<&Measured>) -> String {
 fn main() {
     let args = Args::parse();
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let (ours_device, ours) = backend::run(args.device, Ours { args: &args }).unwrap_or_else(|e| {
+    let (selected, ours) = ours(&args).unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(2)
     });
+    let ours_device = selected.description.clone();
     let torch_device = args
         .torch_device
         .clone()
-        .unwrap_or_else(|| if ours_device.starts_with("cpu") { "cpu".into() } else { "cuda".into() });
+        .unwrap_or_else(|| if selected.kind == Kind::Cpu { "cpu".into() } else { "cuda".into() });
     let reference =
         if args.no_reference { Err("--no-reference".into()) } else { reference(&args, &torch_device, threads) };
     let theirs: HashMap<(usize, String), Measured> = match &reference {

@@ -4,8 +4,10 @@
 
 use std::path::PathBuf;
 
-use attgan::backend::Preference;
-use attgan::train::data::{CelebaOptions, SplitScheme, SyntheticOptions, Variant, write_synthetic_celeba};
+use attgan::backend::{Kind, Preference};
+use attgan::tasks::DataSource;
+use attgan::train::TrainError;
+use attgan::train::data::Variant;
 use burn::train::Interrupter;
 
 /// Where the images come from.
@@ -27,36 +29,14 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// Whether the synthetic world stands in for CelebA.
-    pub fn synthetic(&self) -> bool {
-        self.celeba_dir.is_none()
-    }
-
-    /// The dataset root: `--celeba-dir`, or the synthetic world in `out/synthetic-celeba-N`,
-    /// written first if it is not there yet.
-    pub fn root(&self) -> attgan::train::data::Result<PathBuf> {
-        if let Some(dir) = &self.celeba_dir {
-            return Ok(dir.clone());
+    /// The data source these options name.
+    pub fn source(&self) -> DataSource {
+        DataSource {
+            root: self.celeba_dir.clone(),
+            variant: if self.hq { Variant::CelebaHq } else { Variant::Celeba },
+            attgan_split: self.attgan_split,
+            synthetic_images: self.synthetic_images,
         }
-        let root = PathBuf::from(format!("out/synthetic-celeba-{}", self.synthetic_images));
-        eprintln!(
-            "no --celeba-dir: using the synthetic CelebA-format world ({} drawn faces) in {}",
-            self.synthetic_images,
-            root.display()
-        );
-        write_synthetic_celeba(&root, SyntheticOptions { n_images: self.synthetic_images, ..Default::default() })?;
-        Ok(root)
-    }
-
-    /// Dataset options for a model with these attributes and image size.
-    pub fn options(&self, attributes: &[String], image_size: usize) -> CelebaOptions {
-        let variant = if self.hq { Variant::CelebaHq } else { Variant::Celeba };
-        let options =
-            CelebaOptions::new(variant).with_attributes(attributes.iter().cloned()).with_image_size(image_size as u32);
-        if !self.attgan_split {
-            return options;
-        }
-        options.with_scheme(if self.hq { SplitScheme::ATTGAN_CELEBA_HQ } else { SplitScheme::ATTGAN_CELEBA })
     }
 }
 
@@ -74,7 +54,7 @@ pub struct DeviceArgs {
 impl DeviceArgs {
     /// The preference these options express.
     pub fn preference(&self) -> Preference {
-        if self.cpu { Preference::Cpu } else { self.device }
+        if self.cpu { Preference::Only(Kind::Cpu) } else { self.device }
     }
 }
 
@@ -89,4 +69,23 @@ pub fn stop_on_ctrl_c(interrupter: Interrupter, what: &'static str) {
         eprintln!("stopping after this step ({what}); press Ctrl-C again to quit at once");
         interrupter.stop(Some("Ctrl-C"));
     });
+}
+
+/// Prints `error` with what to do about it in this program's flags, and exits with status 1.
+pub fn exit_with(error: &dyn std::fmt::Display, hint: Option<&str>) -> ! {
+    eprintln!("error: {error}");
+    if let Some(hint) = hint {
+        eprintln!("hint: {hint}");
+    }
+    std::process::exit(1)
+}
+
+/// The flags that address a training error, where some do.
+pub fn training_hint(error: &TrainError) -> Option<&'static str> {
+    match error {
+        TrainError::RunExists { .. } => Some("pass --resume to continue that run, or --out DIR for a new one"),
+        TrainError::NothingToResume { .. } => Some("run without --resume to start"),
+        TrainError::NonFinite { .. } => Some("lower --lr, then continue with --resume"),
+        _ => None,
+    }
 }

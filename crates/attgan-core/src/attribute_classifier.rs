@@ -104,13 +104,13 @@ impl AttributeClassifierConfig {
     }
 
     /// Index of an attribute in the classifier's list.
-    pub fn attribute_index(&self, name: &str) -> crate::Result<usize> {
+    pub fn attribute_index(&self, name: &str) -> crate::error::Result<usize> {
         crate::attributes::position_of(&self.attributes, name)
     }
 
     /// Checks that the configuration describes a classifier that can be built and run; the
     /// message names the field.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn validate(&self) -> crate::error::Result<()> {
         let fail = |msg: String| Err(AttGanError::InvalidConfig(format!("attribute classifier: {msg}")));
         if let Some(problem) = crate::attributes::list_problem(&self.attributes) {
             return fail(problem);
@@ -270,13 +270,13 @@ impl<B: Backend> AttributeClassifier<B> {
 
     /// Fails with [`AttGanError::AttributeMismatch`] unless the classifier predicts exactly
     /// `names`, in that order (e.g. the attributes of a generator it is to judge).
-    pub fn require_attributes<S: AsRef<str>>(&self, names: &[S], what: &str) -> crate::Result<()> {
+    pub fn require_attributes<S: AsRef<str>>(&self, names: &[S], what: &str) -> crate::error::Result<()> {
         crate::attributes::require_same(&self.attributes, names, what)
     }
 
     /// Writes [`ATTRIBUTE_CLASSIFIER_FILE`] and [`ATTRIBUTE_CLASSIFIER_CONFIG_FILE`] into `dir`
     /// (created if needed), each atomically. `config` must describe this classifier.
-    pub fn save(&self, config: &AttributeClassifierConfig, dir: impl AsRef<Path>) -> crate::Result<()> {
+    pub fn save(&self, config: &AttributeClassifierConfig, dir: impl AsRef<Path>) -> crate::error::Result<()> {
         let dir = dir.as_ref();
         if config.attributes != self.attributes || config.image_size != self.image_size {
             return Err(AttGanError::InvalidConfig(format!(
@@ -297,7 +297,7 @@ impl<B: Backend> AttributeClassifier<B> {
     /// Errors name the file at fault: [`AttGanError::Io`] for a missing file,
     /// [`AttGanError::InvalidConfig`] for a bad JSON, [`AttGanError::Weights`] for weights that
     /// do not fit the config.
-    pub fn load(path: impl AsRef<Path>, device: &B::Device) -> crate::Result<(Self, AttributeClassifierConfig)> {
+    pub fn load(path: impl AsRef<Path>, device: &B::Device) -> crate::error::Result<(Self, AttributeClassifierConfig)> {
         let (weights, config_path) = classifier_paths(path.as_ref());
         let config: AttributeClassifierConfig = load_json(&config_path)?;
         config.validate().map_err(|e| AttGanError::InvalidConfig(format!("{}: {e}", config_path.display())))?;

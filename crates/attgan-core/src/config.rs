@@ -131,12 +131,12 @@ impl AttGanConfig {
     }
 
     /// Index of an attribute in this model's attribute list.
-    pub fn attribute_index(&self, name: &str) -> crate::Result<usize> {
+    pub fn attribute_index(&self, name: &str) -> crate::error::Result<usize> {
         crate::attributes::position_of(&self.attributes, name)
     }
 
     /// Checks that the configuration describes a network that can be built and run.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn validate(&self) -> crate::error::Result<()> {
         let fail = |msg: String| Err(AttGanError::InvalidConfig(msg));
         if let Some(problem) = crate::attributes::list_problem(&self.attributes) {
             return fail(problem);
@@ -196,7 +196,7 @@ impl AttGanConfig {
     }
 
     /// Reads a JSON config file and validates it.
-    pub fn from_json_file(path: impl AsRef<std::path::Path>) -> crate::Result<Self> {
+    pub fn from_json_file(path: impl AsRef<std::path::Path>) -> crate::error::Result<Self> {
         let path = path.as_ref();
         let text =
             std::fs::read_to_string(path).map_err(|source| AttGanError::Io { path: path.to_path_buf(), source })?;

@@ -26,7 +26,7 @@ use crate::edits::Edits;
 use crate::error::{AttGanError, Result};
 use crate::export::{load_json, load_module, save_json, save_module};
 use crate::generator::Generator;
-use crate::image::{CropPolicy, batch_to_tensor, preprocess, tensor_to_batch};
+use crate::image::{Crop, batch_to_tensor, preprocess, tensor_to_batch};
 
 /// G's weights in an export directory (Burn's named MessagePack, full precision).
 pub const GENERATOR_FILE: &str = "generator.mpk";
@@ -66,7 +66,7 @@ pub struct Editor<B: Backend> {
     g: Generator<B>,
     c: Option<Classifier<B>>,
     config: AttGanConfig,
-    crop: CropPolicy,
+    crop: Crop,
     batch_size: usize,
     device: B::Device,
 }
@@ -79,7 +79,7 @@ impl<B: Backend> Editor<B> {
             !B::ad_enabled(device),
             "Editor needs an inference backend (use `g.valid()` and the inner backend, not Autodiff<_>)"
         );
-        Self { g, c: None, config, crop: CropPolicy::default(), batch_size: 16, device: device.clone() }
+        Self { g, c: None, config, crop: Crop::default(), batch_size: 16, device: device.clone() }
     }
 
     /// With C, to predict source attributes.
@@ -88,8 +88,9 @@ impl<B: Backend> Editor<B> {
         self
     }
 
-    /// With another crop policy for [`Editor::prepare`] (default: the centred square).
-    pub fn with_crop(mut self, crop: CropPolicy) -> Self {
+    /// With another crop for [`Editor::prepare`] (default: [`Crop::Centre`], the centred square,
+    /// which suits photos; [`Crop::Celeba`] for aligned CelebA images, as in training).
+    pub fn with_crop(mut self, crop: Crop) -> Self {
         self.crop = crop;
         self
     }
@@ -154,12 +155,10 @@ impl<B: Backend> Editor<B> {
         &self.device
     }
 
-    /// An image of any size as the model's input: cropped by the crop policy and resized
-    /// (bicubic) to the model's square size.
+    /// An image of any size as the model's input: cropped as [`Editor::with_crop`] chose and
+    /// resized (bicubic) to the model's square size.
     pub fn prepare(&self, image: &DynamicImage) -> Result<RgbImage> {
-        let rgb = image.to_rgb8();
-        let crop = self.crop.crop_box(rgb.width(), rgb.height());
-        preprocess(&rgb, crop, self.config.image_size as u32, false)
+        preprocess(&image.to_rgb8(), self.crop, self.config.image_size as u32, false)
     }
 
     /// Opens an image file and [`prepare`](Editor::prepare)s it; errors name the file.
@@ -186,7 +185,7 @@ impl<B: Backend> Editor<B> {
         Ok(out)
     }
 
-    /// `image` (any size, prepared with the crop policy) with `edits` applied, its other
+    /// `image` (any size, prepared with the editor's crop) with `edits` applied, its other
     /// attributes predicted by C.
     pub fn edit(&self, image: &DynamicImage, edits: &Edits) -> Result<RgbImage> {
         let x = self.prepare(image)?;

@@ -168,7 +168,7 @@ pub fn down_stack<B: Backend>(
 pub struct Dense<B: Backend> {
     /// Weight, [d_in, d_out].
     pub weight: Param<Tensor<B, 2>>,
-    /// Bias, [d_out].
+    /// Bias, `[d_out]`.
     pub bias: Param<Tensor<B, 1>>,
 }
 

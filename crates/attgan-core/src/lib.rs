@@ -39,5 +39,5 @@ pub use editor::{Editor, Source};
 pub use edits::{Change, Edits};
 pub use error::{AttGanError, Result};
 pub use generator::{Gdec, Genc, Generator};
-pub use loss::{DiscriminatorLoss, GeneratorLoss, LossConfig};
+pub use loss::{DiscriminatorLoss, GeneratorLoss, LossConfig, Phase, Term};
 pub use summary::{LayerRow, ParamCounts};

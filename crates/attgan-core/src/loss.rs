@@ -45,30 +45,154 @@ impl Default for LossConfig {
     }
 }
 
+/// Which step of training computes a term: the critic step (D/C) or the generator step (G).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// A critic (D/C) step: the D-loss.
+    Critic,
+    /// A generator step: the G-loss.
+    Generator,
+}
+
+impl Phase {
+    /// "critic" or "generator" (the `phase` column of `metrics.csv`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Phase::Critic => "critic",
+            Phase::Generator => "generator",
+        }
+    }
+}
+
+/// The terms of AttGAN's two objectives, named as the paper's training curves (Xa
+/// reconstruction, Xa attribute, D gan, Xb gan, Xb attribute), plus the gradient penalty and the
+/// two weighted totals. This is the one vocabulary: the loss structs below, the training's step
+/// reports, the dashboard, the columns of `metrics.csv` and the panels of the curve plot all take
+/// their names from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Term {
+    /// -(E[D(xa)] - E[D(xb)]): the Wasserstein critic term.
+    DGan,
+    /// E[(||grad D(x^)|| - 1)^2]: the gradient penalty (unweighted).
+    Gp,
+    /// BCE(C(xa), a): the classifier on real images (unweighted).
+    XaAttribute,
+    /// The weighted D-loss.
+    DTotal,
+    /// -E[D(xb)]: the generator's adversarial term (unweighted).
+    XbGan,
+    /// BCE(C(xb), b): the classifier on edited images against the targets (unweighted).
+    XbAttribute,
+    /// mean|G(xa, a) - xa|: the reconstruction (unweighted).
+    XaReconstruction,
+    /// The weighted G-loss.
+    GTotal,
+}
+
+impl Term {
+    /// Every term, in the column order of `metrics.csv`: the critic step's four, then the
+    /// generator step's four.
+    pub const ALL: [Term; 8] = [
+        Term::DGan,
+        Term::Gp,
+        Term::XaAttribute,
+        Term::DTotal,
+        Term::XbGan,
+        Term::XbAttribute,
+        Term::XaReconstruction,
+        Term::GTotal,
+    ];
+
+    /// The seed's five curves and the penalty: the panels of the curve plot.
+    pub const CURVES: [Term; 6] =
+        [Term::XaReconstruction, Term::XaAttribute, Term::DGan, Term::XbGan, Term::XbAttribute, Term::Gp];
+
+    /// The name people read (dashboard, plots, error messages), e.g. "Xa reconstruction".
+    pub const fn label(self) -> &'static str {
+        match self {
+            Term::DGan => "D gan",
+            Term::Gp => "GP",
+            Term::XaAttribute => "Xa attribute",
+            Term::DTotal => "D total",
+            Term::XbGan => "Xb gan",
+            Term::XbAttribute => "Xb attribute",
+            Term::XaReconstruction => "Xa reconstruction",
+            Term::GTotal => "G total",
+        }
+    }
+
+    /// The column of `metrics.csv`, e.g. `xa_rec` (unchanged since the first runs, so old files
+    /// still read).
+    pub const fn column(self) -> &'static str {
+        match self {
+            Term::DGan => "d_gan",
+            Term::Gp => "gp",
+            Term::XaAttribute => "xa_attr",
+            Term::DTotal => "d_total",
+            Term::XbGan => "xb_gan",
+            Term::XbAttribute => "xb_attr",
+            Term::XaReconstruction => "xa_rec",
+            Term::GTotal => "g_total",
+        }
+    }
+
+    /// The step that computes the term.
+    pub const fn phase(self) -> Phase {
+        match self {
+            Term::DGan | Term::Gp | Term::XaAttribute | Term::DTotal => Phase::Critic,
+            Term::XbGan | Term::XbAttribute | Term::XaReconstruction | Term::GTotal => Phase::Generator,
+        }
+    }
+}
+
 /// The D-loss and its terms (each a one-element tensor; `total` is the one to backpropagate).
 #[derive(Debug, Clone)]
 pub struct DiscriminatorLoss<B: Backend> {
-    /// Wasserstein critic term -(E[D(xa)] - E[D(xb)]).
-    pub wgan: Tensor<B, 1>,
-    /// Gradient penalty (unweighted).
+    /// [`Term::DGan`]: -(E[D(xa)] - E[D(xb)]).
+    pub d_gan: Tensor<B, 1>,
+    /// [`Term::Gp`]: the gradient penalty (unweighted).
     pub gp: Tensor<B, 1>,
-    /// Attribute BCE of C on the real images (unweighted).
-    pub attr_real: Tensor<B, 1>,
-    /// The weighted sum.
+    /// [`Term::XaAttribute`]: BCE(C(xa), a) (unweighted).
+    pub xa_attribute: Tensor<B, 1>,
+    /// [`Term::DTotal`]: the weighted sum.
     pub total: Tensor<B, 1>,
+}
+
+impl<B: Backend> DiscriminatorLoss<B> {
+    /// The four terms with their names.
+    pub fn terms(&self) -> [(Term, Tensor<B, 1>); 4] {
+        [
+            (Term::DGan, self.d_gan.clone()),
+            (Term::Gp, self.gp.clone()),
+            (Term::XaAttribute, self.xa_attribute.clone()),
+            (Term::DTotal, self.total.clone()),
+        ]
+    }
 }
 
 /// The G-loss and its terms.
 #[derive(Debug, Clone)]
 pub struct GeneratorLoss<B: Backend> {
-    /// Adversarial term on the edited images, -E[D(xb)] (unweighted).
-    pub adv_fake: Tensor<B, 1>,
-    /// Attribute BCE of C on the edited images against the targets b (unweighted).
-    pub attr_fake: Tensor<B, 1>,
-    /// L1 reconstruction mean|G(xa, a) - xa| (unweighted).
-    pub rec: Tensor<B, 1>,
-    /// The weighted sum.
+    /// [`Term::XbGan`]: -E[D(xb)] (unweighted).
+    pub xb_gan: Tensor<B, 1>,
+    /// [`Term::XbAttribute`]: BCE(C(xb), b) (unweighted).
+    pub xb_attribute: Tensor<B, 1>,
+    /// [`Term::XaReconstruction`]: mean|G(xa, a) - xa| (unweighted).
+    pub xa_reconstruction: Tensor<B, 1>,
+    /// [`Term::GTotal`]: the weighted sum.
     pub total: Tensor<B, 1>,
+}
+
+impl<B: Backend> GeneratorLoss<B> {
+    /// The four terms with their names.
+    pub fn terms(&self) -> [(Term, Tensor<B, 1>); 4] {
+        [
+            (Term::XbGan, self.xb_gan.clone()),
+            (Term::XbAttribute, self.xb_attribute.clone()),
+            (Term::XaReconstruction, self.xa_reconstruction.clone()),
+            (Term::GTotal, self.total.clone()),
+        ]
+    }
 }
 
 /// The outputs of one generator pass that the G-loss needs, kept for sample grids and metrics.
@@ -80,12 +204,12 @@ pub struct GeneratorPass<B: Backend> {
     pub xa_rec: Tensor<B, 4>,
 }
 
-/// Wasserstein critic term -(E[real] - E[fake]) from critic scores [N, 1].
+/// Wasserstein critic term -(E\[real\] - E\[fake\]) from critic scores `[N, 1]`.
 pub fn wgan_critic<B: Backend>(real_scores: Tensor<B, 2>, fake_scores: Tensor<B, 2>) -> Tensor<B, 1> {
     fake_scores.mean() - real_scores.mean()
 }
 
-/// Generator's adversarial term -E[fake] from critic scores [N, 1].
+/// Generator's adversarial term -E\[fake\] from critic scores `[N, 1]`.
 pub fn wgan_generator<B: Backend>(fake_scores: Tensor<B, 2>) -> Tensor<B, 1> {
     fake_scores.mean().neg()
 }
@@ -103,7 +227,7 @@ pub fn reconstruction_l1<B: Backend>(x_rec: Tensor<B, 4>, x: Tensor<B, 4>) -> Te
     (x_rec - x).abs().mean()
 }
 
-/// x^ = real + alpha (fake - real), one alpha [N] per sample, detached from both inputs.
+/// x^ = real + alpha (fake - real), one alpha `[N]` per sample, detached from both inputs.
 pub fn interpolate<B: Backend>(real: Tensor<B, 4>, fake: Tensor<B, 4>, alpha: Tensor<B, 1>) -> Tensor<B, 4> {
     let [n, _, _, _] = real.dims();
     assert_eq!(alpha.dims()[0], n, "one alpha per sample");
@@ -155,31 +279,31 @@ impl LossConfig {
     /// The weighted D-loss from its unweighted terms.
     pub fn discriminator_total<B: Backend>(
         &self,
-        wgan: Tensor<B, 1>,
+        d_gan: Tensor<B, 1>,
         gp: Tensor<B, 1>,
-        attr_real: Tensor<B, 1>,
+        xa_attribute: Tensor<B, 1>,
     ) -> DiscriminatorLoss<B> {
         let total =
-            wgan.clone() + gp.clone().mul_scalar(self.gp_weight) + attr_real.clone().mul_scalar(self.d_attr_weight);
-        DiscriminatorLoss { wgan, gp, attr_real, total }
+            d_gan.clone() + gp.clone().mul_scalar(self.gp_weight) + xa_attribute.clone().mul_scalar(self.d_attr_weight);
+        DiscriminatorLoss { d_gan, gp, xa_attribute, total }
     }
 
     /// The weighted G-loss from its unweighted terms.
     pub fn generator_total<B: Backend>(
         &self,
-        adv_fake: Tensor<B, 1>,
-        attr_fake: Tensor<B, 1>,
-        rec: Tensor<B, 1>,
+        xb_gan: Tensor<B, 1>,
+        xb_attribute: Tensor<B, 1>,
+        xa_reconstruction: Tensor<B, 1>,
     ) -> GeneratorLoss<B> {
-        let total = adv_fake.clone().mul_scalar(self.adv_weight)
-            + attr_fake.clone().mul_scalar(self.g_attr_weight)
-            + rec.clone().mul_scalar(self.rec_weight);
-        GeneratorLoss { adv_fake, attr_fake, rec, total }
+        let total = xb_gan.clone().mul_scalar(self.adv_weight)
+            + xb_attribute.clone().mul_scalar(self.g_attr_weight)
+            + xa_reconstruction.clone().mul_scalar(self.rec_weight);
+        GeneratorLoss { xb_gan, xb_attribute, xa_reconstruction, total }
     }
 
     /// The D-loss for real images `xa` with attributes `a` (0/1, [N, n_attrs]) and fakes `xb`
     /// (made by G in training mode and detached by this function), with the penalty at the
-    /// interpolates given by `alpha` [N]. With `gp_weight` 0 the penalty is not computed and
+    /// interpolates given by `alpha` `[N]`. With `gp_weight` 0 the penalty is not computed and
     /// `gp` is 0.
     pub fn discriminator_loss_with_alpha<B: AutodiffBackend>(
         &self,

@@ -15,7 +15,7 @@ pub struct LayerRow {
     pub layer: String,
     /// Input channels (or features, for a fully connected layer).
     pub input: usize,
-    /// Output shape per sample: [C, H, W] for convolutions, [features] for the heads.
+    /// Output shape per sample: `[C, H, W]` for convolutions, `[features]` for the heads.
     pub output: Vec<usize>,
     /// Trainable parameters.
     pub params: usize,

@@ -16,7 +16,10 @@ use burn::tensor::{Distribution, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::step::{AttGan, StepSettings, adam, critic_step, generator_step};
+use attgan_core::Term;
+
+use crate::model::{AttGan, StepSettings, adam};
+use crate::training::step::{critic_step, generator_step};
 
 /// A step that the benches time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -167,7 +170,7 @@ impl<B: AutodiffBackend> StepBench<B> {
         let model = self.model.take().expect("the model is back after every step");
         let (model, m) = critic_step(model, &mut self.optim, settings, self.xa.clone(), self.a.clone(), &mut self.rng);
         self.model = Some(model);
-        m.d_total
+        m.get(Term::DTotal).expect("a critic step reports its total")
     }
 
     fn generator(&mut self) -> f64 {
@@ -176,7 +179,7 @@ impl<B: AutodiffBackend> StepBench<B> {
         let (model, m) =
             generator_step(model, &mut self.optim, settings, self.xa.clone(), self.a.clone(), &mut self.rng);
         self.model = Some(model);
-        m.g_total
+        m.get(Term::GTotal).expect("a generator step reports its total")
     }
 }
 

@@ -18,7 +18,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use attgan_core::atomic::write_atomically;
 use attgan_core::attribute_classifier::{AttributeClassifier, AttributeClassifierConfig};
@@ -38,10 +37,9 @@ use burn::train::{
     InferenceStep, Interrupter, Learner, MultiLabelClassificationOutput, SupervisedTraining, TrainOutput, TrainStep,
 };
 
-use crate::data::{CelebaBatch, CelebaDataset, CelebaItem, loader};
+use crate::data::{CelebaBatch, CelebaDataset, CelebaItem, loader, worker_count};
 use crate::error::TrainError;
-use crate::renderer::{LogRenderer, QuietRenderer};
-use crate::training::Display;
+use crate::progress::Display;
 
 /// The options of a classifier run, as written into its output directory.
 pub const CLASSIFIER_TRAINING_FILE: &str = "classifier-training.json";
@@ -107,18 +105,10 @@ impl ClassifierTrainingConfig {
     }
 
     /// Checks every option that a run needs to make sense; the message names the option.
-    pub fn validate(&self) -> crate::Result<()> {
+    pub fn validate(&self) -> crate::error::Result<()> {
         self.model.validate()?;
+        crate::training::config::check_run(self.batch_size, self.epochs, self.lr)?;
         let bad = |m: String| Err(TrainError::Options(m));
-        if self.batch_size == 0 {
-            return bad("batch_size must be at least 1".into());
-        }
-        if self.epochs == 0 {
-            return bad("epochs must be at least 1".into());
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(format!("lr must be a positive number, got {}", self.lr));
-        }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
             return bad(format!("weight_decay must be 0 or positive, got {}", self.weight_decay));
         }
@@ -295,24 +285,12 @@ impl ClassifierTrainer {
         &self.out
     }
 
-    fn check_data(&self, train: &CelebaDataset, valid: &CelebaDataset) -> crate::Result<()> {
+    fn check_data(&self, train: &CelebaDataset, valid: &CelebaDataset) -> crate::error::Result<()> {
         let c = &self.config;
         c.validate()?;
-        for (name, set) in [("training", train), ("validation", valid)] {
-            let o = set.options();
-            if o.image_size as usize != c.model.image_size {
-                return Err(TrainError::Options(format!(
-                    "the {name} data is resized to {} pixels but the classifier's image_size is {}",
-                    o.image_size, c.model.image_size
-                )));
-            }
-            if o.attributes != c.model.attributes {
-                return Err(TrainError::Options(format!(
-                    "the {name} data has attributes [{}] but the classifier has [{}]",
-                    o.attributes.join(", "),
-                    c.model.attributes.join(", ")
-                )));
-            }
+        for (role, set) in [("training", train), ("validation", valid)] {
+            set.require_fit(role, "classifier", c.model.image_size, &c.model.attributes)
+                .map_err(|e| TrainError::Options(e.to_string()))?;
         }
         Ok(())
     }
@@ -324,7 +302,7 @@ impl ClassifierTrainer {
         train: CelebaDataset,
         valid: CelebaDataset,
         device: &B::Device,
-    ) -> crate::Result<AttributeClassifier<B::InnerBackend>> {
+    ) -> crate::error::Result<AttributeClassifier<B::InnerBackend>> {
         self.check_data(&train, &valid)?;
         let c = &self.config;
         write_atomically(self.out.join(CLASSIFIER_TRAINING_FILE), c.to_string().as_bytes())?;
@@ -335,14 +313,13 @@ impl ClassifierTrainer {
         let scheduler = StganLrScheduler::new(c.lr, c.lr_decay_start, c.epochs, batches_per_epoch);
         let learner = Learner::new(model, c.adam().init(), scheduler);
 
-        let workers =
-            if c.workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { c.workers };
+        let workers = worker_count(c.workers);
         let valid_len = c.valid_images.min(valid.len());
         let train_loader = loader::<B, _>(train, c.batch_size, Some(c.seed), workers, device);
         let valid_loader =
             loader::<B::InnerBackend, _>(PartialDataset::new(valid, 0, valid_len), c.batch_size, None, workers, device);
 
-        let mut training = SupervisedTraining::new(&self.out, train_loader, valid_loader)
+        let training = SupervisedTraining::new(&self.out, train_loader, valid_loader)
             .num_epochs(c.epochs)
             .with_interrupter(self.interrupter.clone())
             .with_file_checkpointer(NamedMpkFileRecorder::<FullPrecisionSettings>::new())
@@ -351,13 +328,7 @@ impl ClassifierTrainer {
             .metric_train_numeric(HammingScore::new().with_sigmoid(true))
             .metric_valid_numeric(HammingScore::new().with_sigmoid(true))
             .metric_train_numeric(LearningRateMetric::new());
-        training = match self.display {
-            Display::Auto if std::io::IsTerminal::is_terminal(&std::io::stdout()) => training,
-            Display::Auto => training.renderer(LogRenderer::new(Duration::from_secs(10))),
-            Display::Log(s) => training.renderer(LogRenderer::new(Duration::from_secs(s))),
-            Display::Quiet => training.renderer(QuietRenderer),
-        };
-        let result = training.launch(learner);
+        let result = self.display.install(training).launch(learner);
         let classifier = result.model.classifier;
         classifier.save(&c.model, &self.out)?;
         Ok(classifier)
@@ -401,7 +372,7 @@ impl AccuracyReport {
     }
 
     /// Writes [`AccuracyReport::to_csv`] to `path` atomically.
-    pub fn write_csv(&self, path: impl AsRef<Path>) -> crate::Result<()> {
+    pub fn write_csv(&self, path: impl AsRef<Path>) -> crate::error::Result<()> {
         Ok(write_atomically(path, self.to_csv().as_bytes())?)
     }
 }
@@ -427,7 +398,7 @@ pub fn accuracy<B: Backend, D: Dataset<CelebaItem> + 'static>(
     dataset: D,
     batch_size: usize,
     device: &B::Device,
-) -> crate::Result<AccuracyReport> {
+) -> crate::error::Result<AccuracyReport> {
     if batch_size == 0 {
         return Err(TrainError::Options("batch_size must be at least 1".into()));
     }

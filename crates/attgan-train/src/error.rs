@@ -29,13 +29,31 @@ pub enum TrainError {
         /// What is wrong.
         message: String,
     },
+    /// A fresh run's output directory holds an earlier run's checkpoints.
+    #[error(
+        "{}: holds checkpoint {checkpoint} of an earlier run; resume it, or choose another output directory \
+         (nothing was overwritten)",
+        dir.display()
+    )]
+    RunExists {
+        /// The checkpoint directory.
+        dir: PathBuf,
+        /// The earlier run's latest complete checkpoint.
+        checkpoint: usize,
+    },
+    /// A resumed run found no complete checkpoint.
+    #[error("{}: no complete checkpoint to resume from; start a fresh run instead", dir.display())]
+    NothingToResume {
+        /// The checkpoint directory.
+        dir: PathBuf,
+    },
     /// Options that cannot describe a run; the message names the option.
     #[error("invalid training options: {0}")]
     Options(String),
     /// A loss became NaN or infinite; the run stopped without checkpointing the bad state.
     #[error(
         "{term} became {value} at step {step} (epoch {epoch}); training stopped. The last good checkpoint \
-         is {checkpoint}. Lower the learning rate (--lr) or check the data, then resume with --resume"
+         is {checkpoint}. Lower the learning rate or check the data, then resume the run from it"
     )]
     NonFinite {
         /// The loss term.

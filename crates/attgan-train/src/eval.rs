@@ -11,8 +11,9 @@ use burn::data::dataset::Dataset;
 use burn::tensor::backend::Backend;
 use image::RgbImage;
 
-use crate::data::face::ATTRIBUTES as ORACLE_ATTRIBUTES;
-use crate::data::{CelebaDataset, CelebaItem, oracle};
+use crate::data::{CelebaDataset, CelebaItem};
+use crate::synthetic::ATTRIBUTES as ORACLE_ATTRIBUTES;
+use crate::synthetic::oracle;
 
 /// What reads attributes back from edited images.
 pub trait Judge {
@@ -21,10 +22,10 @@ pub trait Judge {
     /// The attributes it reads, in the order of its answers.
     fn attributes(&self) -> Vec<String>;
     /// For each image, whether each attribute is present.
-    fn read(&self, images: &[RgbImage]) -> crate::Result<Vec<Vec<bool>>>;
+    fn read(&self, images: &[RgbImage]) -> crate::error::Result<Vec<Vec<bool>>>;
 }
 
-/// The synthetic world's oracle: it reads the 13 drawn attributes from the pixels.
+/// The synthetic world's oracle: it reads the drawn attributes ([`crate::synthetic::ATTRIBUTES`]) from the pixels.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Oracle;
 
@@ -37,7 +38,7 @@ impl Judge for Oracle {
         ORACLE_ATTRIBUTES.iter().map(|s| s.to_string()).collect()
     }
 
-    fn read(&self, images: &[RgbImage]) -> crate::Result<Vec<Vec<bool>>> {
+    fn read(&self, images: &[RgbImage]) -> crate::error::Result<Vec<Vec<bool>>> {
         Ok(images.iter().map(|i| oracle::read_attributes(i).to_vec()).collect())
     }
 }
@@ -67,7 +68,7 @@ impl<B: Backend> Judge for ClassifierJudge<B> {
         self.model.attributes().to_vec()
     }
 
-    fn read(&self, images: &[RgbImage]) -> crate::Result<Vec<Vec<bool>>> {
+    fn read(&self, images: &[RgbImage]) -> crate::error::Result<Vec<Vec<bool>>> {
         let s = self.image_size;
         let resized: Vec<RgbImage> = images
             .iter()
@@ -119,7 +120,7 @@ impl EvalReport {
     }
 
     /// Writes [`EvalReport::to_csv`] to `path` atomically.
-    pub fn write_csv(&self, path: &std::path::Path) -> crate::Result<()> {
+    pub fn write_csv(&self, path: &std::path::Path) -> crate::error::Result<()> {
         Ok(write_atomically(path, self.to_csv().as_bytes())?)
     }
 }
@@ -147,7 +148,7 @@ pub fn evaluate<B: Backend>(
     judge: &dyn Judge,
     test_int: f64,
     mut progress: impl FnMut(usize),
-) -> crate::Result<EvalReport> {
+) -> crate::error::Result<EvalReport> {
     let names = editor.attributes();
     let judged = judge.attributes();
     let column: Vec<usize> = names

@@ -1,22 +1,28 @@
-//! Training AttGAN on Burn's Learner: the data pipeline ([`data`]) for CelebA, CelebA-HQ and a
-//! synthetic CelebA-format world, the critic and generator steps ([`step`]), the 5:1 schedule
-//! with checkpoints, curves and sample grids ([`training`]), and measurement ([`eval`]).
+//! Training AttGAN on Burn's Learner. Read it top-down, as Burn's own examples:
+//!
+//! - [`model`]: [`AttGan`] (G and D/C as one module) and the paper's Adam ([`adam`]);
+//! - [`data`]: CelebA and CelebA-HQ in their published layouts, preprocessing, batching, the
+//!   deterministic training loader, `verify`;
+//! - [`synthetic`]: a synthetic CelebA-format world of drawn faces, and an oracle that reads
+//!   their attributes back, so that training can be run and judged on any machine;
+//! - [`training`]: the run: its options, the critic and generator steps, the 5:1 critic
+//!   schedule on Burn's Learner, checkpoints, reports, curves ([`Trainer`]);
+//! - [`classifier`]: training the attribute classifier that judges edits (STGAN's);
+//! - [`eval`]: the papers' measures of a trained generator (PSNR, SSIM, editing accuracy);
+//! - [`bench`](mod@bench): the training steps, ready to be timed;
+//! - [`progress`]: the dashboard or log lines, for either trainer.
 
 pub mod bench;
-pub mod checkpoint;
 pub mod classifier;
 pub mod data;
 pub mod error;
 pub mod eval;
-pub mod loader;
-pub mod metrics;
-pub mod plot;
-pub mod renderer;
-pub mod schedule;
-pub mod step;
-mod strategy;
+pub mod model;
+pub mod progress;
+pub mod synthetic;
 pub mod training;
 
 pub use error::{Result, TrainError};
-pub use schedule::LrSchedule;
-pub use training::{Display, TrainSummary, Trainer, TrainingConfig};
+pub use model::{AttGan, StepSettings, adam};
+pub use progress::Display;
+pub use training::{Limits, LrSchedule, TrainSummary, Trainer, TrainingConfig};

@@ -108,12 +108,15 @@ impl SampleGrid {
 
     /// Renders and writes the grid atomically (PNG or JPEG by extension).
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        super::save_atomically(&self.render(), path)
+        super::save::save_atomically(&self.render(), path)
     }
 }
 
-/// Splits a label at '_' into lines of at most `max_chars`, joining short words back together.
-fn wrap(label: &str, max_chars: usize) -> Vec<String> {
+/// Splits a column label at '_' (and ' ') into header lines of at most `max_chars` characters,
+/// joining short words back onto one line and cutting a word longer than a line: how
+/// [`SampleGrid::render`] fits long attribute names such as `Mouth_Slightly_Open` over a narrow
+/// cell. Public so that the layout can be checked without reading pixels.
+pub fn wrap(label: &str, max_chars: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for word in label.split(['_', ' ']).filter(|w| !w.is_empty()) {
         match lines.last_mut() {
@@ -147,17 +150,5 @@ fn draw_text(img: &mut RgbImage, text: &str, x: u32, y: u32, scale: u32) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrap_splits_at_underscores_and_joins_short_words() {
-        assert_eq!(wrap("Mouth_Slightly_Open", 16), vec!["Mouth Slightly", "Open"]);
-        assert_eq!(wrap("Bald", 16), vec!["Bald"]);
-        assert_eq!(wrap("Bushy_Eyebrows", 4), vec!["Bush", "Eyeb"]);
     }
 }

@@ -109,6 +109,29 @@ pub enum Split {
 }
 
 impl Split {
+    /// The split's number in `list_eval_partition.txt`: 0 train, 1 val, 2 test.
+    pub const fn code(self) -> u8 {
+        match self {
+            Split::Train => 0,
+            Split::Val => 1,
+            Split::Test => 2,
+        }
+    }
+
+    /// The split of 0-based row `row` under a row split: train `[0, train_end)`, val
+    /// `[train_end, val_end)`, test the rest.
+    pub fn of_row(row: usize, train_end: usize, val_end: usize) -> Split {
+        if row < train_end {
+            Split::Train
+        } else if row < val_end {
+            Split::Val
+        } else {
+            Split::Test
+        }
+    }
+}
+
+impl Split {
     /// The three splits in order.
     pub const ALL: [Split; 3] = [Split::Train, Split::Val, Split::Test];
 }
@@ -143,10 +166,10 @@ pub fn parse_partition_file(path: &Path) -> Result<Vec<(String, Split)>> {
             let fields: Vec<&str> = text.split_whitespace().collect();
             let malformed = |message: String| DataError::Malformed { path: path.to_path_buf(), line, message };
             match fields.as_slice() {
-                [file, "0"] => Ok((file.to_string(), Split::Train)),
-                [file, "1"] => Ok((file.to_string(), Split::Val)),
-                [file, "2"] => Ok((file.to_string(), Split::Test)),
-                [file, other] => Err(malformed(format!("`{file}` has partition `{other}`, expected 0, 1 or 2"))),
+                [file, code] => match Split::ALL.into_iter().find(|s| s.code().to_string() == *code) {
+                    Some(split) => Ok((file.to_string(), split)),
+                    None => Err(malformed(format!("`{file}` has partition `{code}`, expected 0, 1 or 2"))),
+                },
                 _ => Err(malformed(format!("expected `<file> <0|1|2>`, found `{}`", text.trim()))),
             }
         })

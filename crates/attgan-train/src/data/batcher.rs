@@ -48,11 +48,17 @@ pub fn loader<B: Backend, D: Dataset<CelebaItem> + 'static>(
     workers: usize,
     device: &B::Device,
 ) -> Arc<dyn DataLoader<B, CelebaBatch<B>>> {
-    let workers = if workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { workers };
-    let mut builder =
-        DataLoaderBuilder::new(CelebaBatcher).batch_size(batch_size).num_workers(workers).set_device(device.clone());
+    let mut builder = DataLoaderBuilder::new(CelebaBatcher)
+        .batch_size(batch_size)
+        .num_workers(worker_count(workers))
+        .set_device(device.clone());
     if let Some(seed) = shuffle_seed {
         builder = builder.shuffle(seed);
     }
     builder.build(dataset)
+}
+
+/// Threads that decode images: `workers`, or one per core for 0 (the options' default).
+pub fn worker_count(workers: usize) -> usize {
+    if workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { workers }
 }

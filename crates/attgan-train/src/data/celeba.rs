@@ -76,11 +76,20 @@ impl Variant {
         Ok(Layout { image_dir, attr_file, partition_file })
     }
 
-    /// The default crop: AttGAN's 170x170 box for CelebA, the whole (square) image for HQ.
-    pub fn default_crop(self) -> Option<Crop> {
+    /// AttGAN's row split of this variant's files.
+    pub fn attgan_split(self) -> SplitScheme {
         match self {
-            Variant::Celeba => Some(Crop::CELEBA),
-            Variant::CelebaHq => None,
+            Variant::Celeba => SplitScheme::ATTGAN_CELEBA,
+            Variant::CelebaHq => SplitScheme::ATTGAN_CELEBA_HQ,
+        }
+    }
+
+    /// The default crop: AttGAN's 170x170 box for CelebA ([`Crop::Celeba`]), the centred
+    /// square for HQ ([`Crop::Centre`]: the whole image, as HQ's images are square).
+    pub fn default_crop(self) -> Crop {
+        match self {
+            Variant::Celeba => Crop::Celeba,
+            Variant::CelebaHq => Crop::Centre,
         }
     }
 }
@@ -130,8 +139,8 @@ pub struct CelebaOptions {
     pub attributes: Vec<String>,
     /// Side of the square images produced.
     pub image_size: u32,
-    /// The crop box before resizing; `None` takes the centred square.
-    pub crop: Option<Crop>,
+    /// Which pixels are taken before resizing.
+    pub crop: Crop,
     /// Random left-right mirroring (training augmentation).
     pub hflip: bool,
     /// Policy for missing or corrupt images.
@@ -178,8 +187,8 @@ impl CelebaOptions {
         self.image_size = size;
         self
     }
-    /// With another crop box.
-    pub fn with_crop(mut self, crop: Option<Crop>) -> Self {
+    /// With another crop.
+    pub fn with_crop(mut self, crop: Crop) -> Self {
         self.crop = crop;
         self
     }
@@ -256,18 +265,9 @@ impl CelebaDataset {
                 }
                 keep
             }
-            SplitScheme::Rows { train_end, val_end } => (0..table.files.len())
-                .map(|i| {
-                    let split = if i < train_end {
-                        Split::Train
-                    } else if i < val_end {
-                        Split::Val
-                    } else {
-                        Split::Test
-                    };
-                    split == options.split
-                })
-                .collect(),
+            SplitScheme::Rows { train_end, val_end } => {
+                (0..table.files.len()).map(|i| Split::of_row(i, train_end, val_end) == options.split).collect()
+            }
         };
         let mut files = Vec::new();
         let mut attributes = Vec::new();
@@ -317,8 +317,8 @@ impl CelebaDataset {
         let bad = |message: String| DataError::BadImage { path: path.clone(), message };
         let img = image::open(&path).map_err(|e| bad(e.to_string()))?.to_rgb8();
         let flip = self.options.hflip && rand::random::<bool>();
-        let crop = self.options.crop.unwrap_or_else(|| Crop::centre(img.width(), img.height()));
-        let image = preprocess(&img, Some(crop), self.options.image_size, flip).map_err(|e| bad(e.to_string()))?;
+        let image =
+            preprocess(&img, self.options.crop, self.options.image_size, flip).map_err(|e| bad(e.to_string()))?;
         Ok(CelebaItem { file: file.clone(), image, attributes: self.attributes[index].clone() })
     }
 
@@ -355,5 +355,28 @@ impl Dataset<CelebaItem> for CelebaDataset {
 
     fn len(&self) -> usize {
         self.files.len()
+    }
+}
+
+impl CelebaDataset {
+    /// Checks that this split serves what a network of `image_size` with `attributes` takes.
+    /// `role` names the split in the message ("training"), `network` the network ("model",
+    /// "classifier").
+    pub fn require_fit(&self, role: &str, network: &str, image_size: usize, attributes: &[String]) -> Result<()> {
+        let o = self.options();
+        if o.image_size as usize != image_size {
+            return Err(DataError::Invalid(format!(
+                "the {role} data is resized to {} pixels but the {network}'s image_size is {image_size}",
+                o.image_size
+            )));
+        }
+        if o.attributes != attributes {
+            return Err(DataError::Invalid(format!(
+                "the {role} data has attributes [{}] but the {network} has [{}]",
+                o.attributes.join(", "),
+                attributes.join(", ")
+            )));
+        }
+        Ok(())
     }
 }

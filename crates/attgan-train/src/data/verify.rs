@@ -9,6 +9,7 @@ use md5::{Digest, Md5};
 use super::annotations::{Split, parse_attribute_file, parse_partition_file};
 use super::celeba::{Layout, SplitScheme, Variant};
 use super::error::{Result, io_error};
+use attgan_core::image::Crop;
 
 /// The published md5 sums of CelebA's annotation files (as torchvision checks them).
 pub const CELEBA_MD5: [(&str, &str); 2] = [
@@ -55,7 +56,7 @@ pub struct VerifyReport {
     pub missing: Vec<String>,
     /// Annotated images that failed to decode, with the reason.
     pub undecodable: Vec<(String, String)>,
-    /// Decoded images too small for the variant's default crop, with their size.
+    /// Decoded images that the variant's default crop does not fit in, with their size.
     pub too_small: Vec<(String, (u32, u32))>,
     /// Files in the image directory that no annotation row names.
     pub unannotated: usize,
@@ -102,76 +103,19 @@ pub fn verify(root: impl AsRef<Path>, variant: Variant, options: VerifyOptions) 
         Some(p) => Some(split_counts(parse_partition_file(p)?.into_iter().map(|(_, s)| s))),
         None => None,
     };
-    let rows = match variant {
-        Variant::Celeba => SplitScheme::ATTGAN_CELEBA,
-        Variant::CelebaHq => SplitScheme::ATTGAN_CELEBA_HQ,
-    };
-    let SplitScheme::Rows { train_end, val_end } = rows else { unreachable!("row schemes") };
-    let row_splits = split_counts((0..table.files.len()).map(|i| {
-        if i < train_end {
-            Split::Train
-        } else if i < val_end {
-            Split::Val
-        } else {
-            Split::Test
-        }
-    }));
+    let SplitScheme::Rows { train_end, val_end } = variant.attgan_split() else { unreachable!("a row scheme") };
+    let row_splits = split_counts((0..table.files.len()).map(|i| Split::of_row(i, train_end, val_end)));
 
-    let on_disk: HashSet<String> = std::fs::read_dir(&layout.image_dir)
-        .map_err(io_error(&layout.image_dir))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let on_disk = files_in(&layout.image_dir)?;
     let annotated: HashSet<&str> = table.files.iter().map(String::as_str).collect();
     let missing: Vec<String> = table.files.iter().filter(|f| !on_disk.contains(*f)).cloned().collect();
     let unannotated = on_disk.iter().filter(|f| !annotated.contains(f.as_str())).count();
-
-    let mut undecodable = Vec::new();
-    let mut too_small = Vec::new();
-    if options.decode_images {
+    let (undecodable, too_small) = if options.decode_images {
         let present: Vec<&String> = table.files.iter().filter(|f| on_disk.contains(*f)).collect();
-        let threads = if options.threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            options.threads
-        };
-        let chunk = present.len().div_ceil(threads).max(1);
-        let crop = variant.default_crop();
-        let results: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = present
-                .chunks(chunk)
-                .map(|files| {
-                    let dir = &layout.image_dir;
-                    scope.spawn(move || {
-                        let mut bad = Vec::new();
-                        let mut small = Vec::new();
-                        for f in files {
-                            match image::ImageReader::open(dir.join(f)).map_err(|e| e.to_string()).and_then(|r| {
-                                r.with_guessed_format().map_err(|e| e.to_string())?.decode().map_err(|e| e.to_string())
-                            }) {
-                                Ok(img) => {
-                                    if let Some(c) = crop
-                                        && (img.width() < c.left + c.size || img.height() < c.top + c.size)
-                                    {
-                                        small.push(((*f).clone(), (img.width(), img.height())));
-                                    }
-                                }
-                                Err(e) => bad.push(((*f).clone(), e)),
-                            }
-                        }
-                        (bad, small)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("decoder thread")).collect()
-        });
-        for (bad, small) in results {
-            undecodable.extend(bad);
-            too_small.extend(small);
-        }
-    }
-
+        decode_all(&layout.image_dir, &present, variant.default_crop(), options.threads)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let n = table.values.len().max(1) as f64;
     let attribute_frequencies = table
         .names
@@ -179,18 +123,8 @@ pub fn verify(root: impl AsRef<Path>, variant: Variant, options: VerifyOptions) 
         .enumerate()
         .map(|(j, name)| (name.clone(), table.values.iter().map(|r| r[j] as f64).sum::<f64>() / n))
         .collect();
-
-    let mut checksums = vec![];
-    for path in std::iter::once(&layout.attr_file).chain(layout.partition_file.as_ref()) {
-        let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-        let expected = match variant {
-            Variant::Celeba => CELEBA_MD5.iter().find(|(f, _)| *f == file).map(|(_, m)| *m),
-            Variant::CelebaHq => None,
-        };
-        checksums.push(Checksum { actual: md5_of(path)?, file, expected });
-    }
-
     Ok(VerifyReport {
+        checksums: checksums(&layout, variant)?,
         layout,
         annotated: table.files.len(),
         images_on_disk: on_disk.len(),
@@ -201,9 +135,76 @@ pub fn verify(root: impl AsRef<Path>, variant: Variant, options: VerifyOptions) 
         partition_splits,
         row_splits,
         attribute_frequencies,
-        checksums,
         decoded: options.decode_images,
     })
+}
+
+/// The names of the plain files in `dir`.
+fn files_in(dir: &Path) -> Result<HashSet<String>> {
+    Ok(std::fs::read_dir(dir)
+        .map_err(io_error(dir))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect())
+}
+
+/// Decodes `files` of `dir` on `threads` threads (0: one per core); returns those that do not
+/// decode (with why) and those too small for `crop` (with their size).
+#[allow(clippy::type_complexity)]
+fn decode_all(
+    dir: &Path,
+    files: &[&String],
+    crop: Crop,
+    threads: usize,
+) -> (Vec<(String, String)>, Vec<(String, (u32, u32))>) {
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let chunk = files.len().div_ceil(threads).max(1);
+    let results: Vec<(Vec<_>, Vec<_>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|files| {
+                scope.spawn(move || {
+                    let (mut bad, mut small) = (Vec::new(), Vec::new());
+                    for f in files {
+                        match decode(&dir.join(f)) {
+                            Ok(img) if !crop.region(img.width(), img.height()).fits_in(img.width(), img.height()) => {
+                                small.push(((*f).clone(), (img.width(), img.height())))
+                            }
+                            Ok(_) => {}
+                            Err(e) => bad.push(((*f).clone(), e)),
+                        }
+                    }
+                    (bad, small)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("decoder thread")).collect()
+    });
+    results.into_iter().fold((Vec::new(), Vec::new()), |(mut bad, mut small), (b, s)| {
+        bad.extend(b);
+        small.extend(s);
+        (bad, small)
+    })
+}
+
+fn decode(path: &Path) -> std::result::Result<image::DynamicImage, String> {
+    let reader = image::ImageReader::open(path).map_err(|e| e.to_string())?;
+    reader.with_guessed_format().map_err(|e| e.to_string())?.decode().map_err(|e| e.to_string())
+}
+
+/// The md5 sums of the annotation files, with the published ones where known.
+fn checksums(layout: &Layout, variant: Variant) -> Result<Vec<Checksum>> {
+    let mut checksums = vec![];
+    for path in std::iter::once(&layout.attr_file).chain(layout.partition_file.as_ref()) {
+        let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let expected = match variant {
+            Variant::Celeba => CELEBA_MD5.iter().find(|(f, _)| *f == file).map(|(_, m)| *m),
+            Variant::CelebaHq => None,
+        };
+        checksums.push(Checksum { actual: md5_of(path)?, file, expected });
+    }
+    Ok(checksums)
 }
 
 impl fmt::Display for VerifyReport {

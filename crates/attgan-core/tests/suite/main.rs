@@ -1,0 +1,12 @@
+//! The attgan-core test suite: one test binary (each test file used to be its own binary, compiled and
+//! linked against the whole stack again; one binary builds in a fraction of the time).
+
+mod attributes;
+mod config;
+mod editor;
+mod gradient_penalty;
+mod images;
+mod losses;
+mod quality;
+mod samples;
+mod shapes;

@@ -1,0 +1,137 @@
+//! [`TrainingConfig`]: every option of a run, with the paper's defaults, saved beside the run as
+//! `training.json` so that a resumed run can be checked against it.
+
+use attgan_core::{AttGanConfig, LossConfig};
+use burn::config::Config;
+
+use super::lr_schedule::LrSchedule;
+use crate::error::TrainError;
+use crate::model::StepSettings;
+
+/// Everything that shapes a training run. Defaults are the paper's (batch 32, 200 epochs,
+/// 5 critic steps per generator step, Adam 2e-4 with lr/10 after epoch 100, random flips).
+#[derive(Config, Debug)]
+pub struct TrainingConfig {
+    /// The networks.
+    pub model: AttGanConfig,
+    /// Images per step.
+    #[config(default = 32)]
+    pub batch_size: usize,
+    /// Epochs (passes over the training split).
+    #[config(default = 200)]
+    pub epochs: usize,
+    /// Critic steps per generator step.
+    #[config(default = 5)]
+    pub n_d: usize,
+    /// Adam's base learning rate (for G and D alike).
+    #[config(default = 2e-4)]
+    pub lr: f64,
+    /// How the learning rate changes over epochs.
+    #[config(default = "LrSchedule::PAPER")]
+    pub schedule: LrSchedule,
+    /// The loss weights.
+    #[config(default = "LossConfig::new()")]
+    pub losses: LossConfig,
+    /// Random left-right flips of the training images.
+    #[config(default = true)]
+    pub hflip: bool,
+    /// Intensity of a flipped attribute in sample grids (the official test script's 1.0).
+    #[config(default = 1.0)]
+    pub test_int: f64,
+    /// Seed of the weights, the data order and every step's randomness.
+    #[config(default = 0)]
+    pub seed: u64,
+    /// Steps between checkpoints (0: only at the end of each epoch).
+    #[config(default = 1000)]
+    pub checkpoint_every: usize,
+    /// Steps between sample grids (0: only at the end of each epoch).
+    #[config(default = 500)]
+    pub sample_every: usize,
+    /// Checkpoints kept on disk (older ones are deleted).
+    #[config(default = 2)]
+    pub keep_checkpoints: usize,
+    /// Validation images in each sample grid.
+    #[config(default = 8)]
+    pub sample_images: usize,
+    /// Validation images scored at the end of each epoch.
+    #[config(default = 256)]
+    pub valid_images: usize,
+    /// Threads decoding images (0: one per core).
+    #[config(default = 0)]
+    pub workers: usize,
+}
+
+impl TrainingConfig {
+    /// The synthetic world's quick run, tuned to learn within minutes on a CPU: a 32x32 model
+    /// with 16 base channels and 4 layers, 2 critic steps per generator step, lr 1e-3 for 8
+    /// epochs then decaying linearly to 0 at epoch 16.
+    pub fn synthetic() -> Self {
+        let model = AttGanConfig::new()
+            .with_image_size(32)
+            .with_enc_dim(16)
+            .with_dec_dim(16)
+            .with_dis_dim(16)
+            .with_enc_layers(4)
+            .with_dec_layers(4)
+            .with_dis_layers(4)
+            .with_dis_fc_dim(128)
+            .with_max_dim(256);
+        TrainingConfig::new(model)
+            .with_epochs(16)
+            .with_n_d(2)
+            .with_lr(1e-3)
+            .with_schedule(LrSchedule::Linear { start: 8 })
+            .with_checkpoint_every(500)
+            .with_sample_every(200)
+    }
+
+    /// Checks every option that a run needs to make sense; the message names the option.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        self.model.validate()?;
+        check_run(self.batch_size, self.epochs, self.lr)?;
+        let bad = |m: String| Err(TrainError::Options(m));
+        if self.n_d == 0 {
+            return bad("n_d must be at least 1 (critic steps per generator step)".into());
+        }
+        if let LrSchedule::Step { every: 0, .. } = self.schedule {
+            return bad("a step schedule needs every >= 1 epoch".into());
+        }
+        Ok(())
+    }
+
+    /// The step settings of the Learner's model.
+    pub fn step_settings(&self) -> StepSettings {
+        StepSettings { lr: self.lr, losses: self.losses.clone(), thres_int: self.model.thres_int, hflip: self.hflip }
+    }
+
+    /// The options a resumed run must share with the run it continues, as (name, old, new).
+    pub(crate) fn resume_conflicts(&self, saved: &TrainingConfig) -> Vec<(&'static str, String, String)> {
+        let mut conflicts = Vec::new();
+        let mut check = |name, a: String, b: String| {
+            if a != b {
+                conflicts.push((name, a, b));
+            }
+        };
+        check("model", format!("{:?}", saved.model), format!("{:?}", self.model));
+        check("batch_size", saved.batch_size.to_string(), self.batch_size.to_string());
+        check("n_d", saved.n_d.to_string(), self.n_d.to_string());
+        check("seed", saved.seed.to_string(), self.seed.to_string());
+        conflicts
+    }
+}
+
+/// The checks every training run shares (the GAN's and the classifier's): at least one image per
+/// batch and one epoch, a positive finite learning rate. The message names the option.
+pub(crate) fn check_run(batch_size: usize, epochs: usize, lr: f64) -> crate::error::Result<()> {
+    let bad = |m: String| Err(TrainError::Options(m));
+    if batch_size == 0 {
+        return bad("batch_size must be at least 1".into());
+    }
+    if epochs == 0 {
+        return bad("epochs must be at least 1".into());
+    }
+    if !(lr.is_finite() && lr > 0.0) {
+        return bad(format!("lr must be a positive number, got {lr}"));
+    }
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! Training a whole AttGAN on Burn's Learner, read top-down:
+//!
+//! - [`config`]: [`TrainingConfig`], every option of a run (the paper's defaults);
+//! - [`step`]: one critic step and one generator step, gradients apart from the update;
+//! - [`strategy`]: the 5:1 critic schedule ([`CriticSchedule`]) driving the Learner, with
+//!   checkpoints, sample grids, curves and a stop on NaN;
+//! - [`lr_schedule`]: the learning-rate schedules (v1's step, v2's linear decay);
+//! - [`checkpoint`], [`report`] (the per-step losses and `metrics.csv`), [`plot`], [`run_dir`]
+//!   (the files of a run's directory);
+//! - [`trainer`]: [`Trainer`], which wires them together and launches the run.
+
+pub mod checkpoint;
+pub mod config;
+pub mod lr_schedule;
+pub mod plot;
+pub mod report;
+pub mod run_dir;
+pub mod step;
+pub mod strategy;
+pub mod trainer;
+
+pub use config::TrainingConfig;
+pub use lr_schedule::{AttGanLrScheduler, LrSchedule};
+pub use strategy::{CriticSchedule, Limits};
+pub use trainer::{TrainSummary, Trainer, load_checkpoint};

@@ -1,0 +1,87 @@
+//! Whole jobs — train, edit, evaluate, train the attribute classifier, summarise the model, time
+//! the steps — as ordinary functions that choose the backend at run time and run on it.
+//!
+//! Each is compiled once, here, for every backend the build has, so a program that calls them
+//! (the examples are thin command-line front ends over them) does not instantiate Burn's
+//! training stack again: the examples build in seconds once the library is built. For code of
+//! your own that is generic over the backend, use [`crate::backend::run`] with a
+//! [`crate::backend::BackendJob`].
+//!
+//! The jobs print their progress on stderr, as a command-line program would.
+
+pub mod classifier;
+pub mod edit;
+pub mod evaluate;
+pub mod steps;
+pub mod summary;
+pub mod train;
+
+use std::path::{Path, PathBuf};
+
+use attgan_train::data::{CelebaDataset, CelebaOptions, Split, Variant};
+use attgan_train::synthetic::{SyntheticOptions, write_synthetic_celeba};
+
+/// Where a job's images come from: a CelebA or CelebA-HQ directory, or the synthetic
+/// CelebA-format world (written on first use).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSource {
+    /// The dataset root; `None` for the synthetic world.
+    pub root: Option<PathBuf>,
+    /// CelebA's or CelebAMask-HQ's layout.
+    pub variant: Variant,
+    /// AttGAN's row split (CelebA: train up to row 182,000, val to 182,637) instead of the
+    /// official partition.
+    pub attgan_split: bool,
+    /// Images in the synthetic world.
+    pub synthetic_images: usize,
+}
+
+impl Default for DataSource {
+    /// The synthetic world of 4,000 faces.
+    fn default() -> Self {
+        Self { root: None, variant: Variant::Celeba, attgan_split: false, synthetic_images: 4000 }
+    }
+}
+
+impl DataSource {
+    /// Whether the synthetic world stands in for CelebA.
+    pub fn is_synthetic(&self) -> bool {
+        self.root.is_none()
+    }
+
+    /// The dataset root: the given one, or the synthetic world in `out/synthetic-celeba-N`,
+    /// written first if it is not there yet.
+    pub fn root(&self) -> attgan_train::data::Result<PathBuf> {
+        if let Some(dir) = &self.root {
+            return Ok(dir.clone());
+        }
+        let root = PathBuf::from(format!("out/synthetic-celeba-{}", self.synthetic_images));
+        eprintln!(
+            "no dataset given: using the synthetic CelebA-format world ({} drawn faces) in {}",
+            self.synthetic_images,
+            root.display()
+        );
+        write_synthetic_celeba(&root, SyntheticOptions { n_images: self.synthetic_images, ..Default::default() })?;
+        Ok(root)
+    }
+
+    /// Dataset options for a network with these attributes and image size.
+    pub fn options(&self, attributes: &[String], image_size: usize) -> CelebaOptions {
+        let options = CelebaOptions::new(self.variant)
+            .with_attributes(attributes.iter().cloned())
+            .with_image_size(image_size as u32);
+        if self.attgan_split { options.with_scheme(self.variant.attgan_split()) } else { options }
+    }
+
+    /// Opens `split` under `root` (from [`DataSource::root`]) for a network with these
+    /// attributes and image size.
+    pub fn open(
+        &self,
+        root: &Path,
+        split: Split,
+        attributes: &[String],
+        image_size: usize,
+    ) -> attgan_train::data::Result<CelebaDataset> {
+        CelebaDataset::open(root, self.options(attributes, image_size).with_split(split))
+    }
+}
