@@ -12,11 +12,8 @@ use rand::{Rng, SeedableRng};
 
 type B = Autodiff<Flex>;
 
-/// The backend's RNG is global: tests that seed it must not interleave their draws.
-static RNG_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 fn lock() -> std::sync::MutexGuard<'static, ()> {
-    RNG_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    crate::common::rng_lock()
 }
 
 fn tiny_critic(norm: Norm) -> (AttGanConfig, Discriminator<B>) {

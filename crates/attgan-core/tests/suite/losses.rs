@@ -109,6 +109,7 @@ fn tiny() -> AttGanConfig {
 
 #[test]
 fn discriminator_loss_is_the_sum_of_its_terms() {
+    let _lock = crate::common::rng_lock();
     let config = tiny();
     let device = Default::default();
     B::seed(&device, 11);
@@ -130,6 +131,7 @@ fn discriminator_loss_is_the_sum_of_its_terms() {
 
 #[test]
 fn zero_penalty_weight_skips_the_penalty() {
+    let _lock = crate::common::rng_lock();
     let config = tiny();
     let device = Default::default();
     B::seed(&device, 12);
@@ -149,6 +151,7 @@ fn zero_penalty_weight_skips_the_penalty() {
 
 #[test]
 fn generator_loss_shares_one_encoding_for_edit_and_reconstruction() {
+    let _lock = crate::common::rng_lock();
     let config = tiny();
     let device = Default::default();
     B::seed(&device, 12);

@@ -2,6 +2,7 @@
 //! linked against the whole stack again; one binary builds in a fraction of the time).
 
 mod attributes;
+mod common;
 mod config;
 mod editor;
 mod gradient_penalty;

@@ -2,7 +2,7 @@
 //! Learner on a tiny synthetic world, and the accuracy report.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use attgan_core::AttGanError;
 use attgan_core::attribute_classifier::{
@@ -23,11 +23,8 @@ use burn::tensor::{Tensor, TensorData};
 type B = Autodiff<Flex>;
 type Inner = Flex;
 
-/// Flex's random generator is global and training seeds it: runs must not interleave.
-static RUN_LOCK: Mutex<()> = Mutex::new(());
-
 fn lock() -> std::sync::MutexGuard<'static, ()> {
-    RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    crate::common::rng_lock()
 }
 
 fn world() -> &'static Path {

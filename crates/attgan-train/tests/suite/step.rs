@@ -33,6 +33,7 @@ fn params<M: Module<B>>(m: &M) -> Vec<f32> {
 
 #[test]
 fn critic_and_generator_steps_touch_only_their_network() {
+    let _lock = crate::common::rng_lock();
     let device = Default::default();
     let model = AttGan::<B>::new(&small(), &device);
     let mut optim = adam().init();
@@ -71,6 +72,7 @@ fn small() -> AttGanConfig {
 /// the fully tracked loss gives.
 #[test]
 fn generator_step_with_untracked_critic_updates_g_as_the_tracked_loss_does() {
+    let _lock = crate::common::rng_lock();
     let device = Default::default();
     B::seed(&device, 3);
     let model = AttGan::<B>::new(&small(), &device);
@@ -99,6 +101,7 @@ fn generator_step_with_untracked_critic_updates_g_as_the_tracked_loss_does() {
 /// and its BatchNorm running statistics updated (they change what the editor produces).
 #[test]
 fn critic_step_still_updates_g_running_statistics() {
+    let _lock = crate::common::rng_lock();
     let device = Default::default();
     B::seed(&device, 4);
     let model = AttGan::<B>::new(&small(), &device);

@@ -3,7 +3,7 @@
 //! uninterrupted one; bad states stop with clear errors and lose nothing.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use attgan_core::Editor;
 use attgan_core::{Phase, Term};
@@ -19,9 +19,6 @@ use burn::tensor::{Distribution, Tensor, TensorData};
 
 type B = Autodiff<Flex>;
 type Inner = Flex;
-
-/// Flex's random generator is global and every step reseeds it: runs must not interleave.
-static RUN_LOCK: Mutex<()> = Mutex::new(());
 
 fn world() -> &'static Path {
     static WORLD: OnceLock<PathBuf> = OnceLock::new();
@@ -95,7 +92,7 @@ fn without_time(rows: Vec<CsvRow>) -> Vec<CsvRow> {
 
 #[test]
 fn a_short_run_writes_metrics_curves_samples_checkpoints_and_g() {
-    let _lock = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::common::rng_lock();
     let config = tiny();
     let out = out_dir("full");
     let summary = fit(&config, &out, false, Limits::default()).unwrap();
@@ -152,7 +149,7 @@ fn a_short_run_writes_metrics_curves_samples_checkpoints_and_g() {
 
 #[test]
 fn a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one() {
-    let _lock = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::common::rng_lock();
     let config = tiny().with_checkpoint_every(0);
     let whole = fit(&config, &out_dir("whole"), false, Limits::default()).unwrap();
 
@@ -172,7 +169,7 @@ fn a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one() {
 
 #[test]
 fn a_killed_run_resumes_from_its_last_complete_checkpoint() {
-    let _lock = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::common::rng_lock();
     let config = tiny().with_epochs(1);
     let out = out_dir("killed");
     fit(&config, &out, false, Limits::default()).unwrap();
@@ -189,7 +186,7 @@ fn a_killed_run_resumes_from_its_last_complete_checkpoint() {
 
 #[test]
 fn runs_refuse_to_overwrite_or_to_resume_what_they_cannot() {
-    let _lock = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::common::rng_lock();
     let config = tiny().with_epochs(1);
     let out = out_dir("refuse");
     let err = fit(&config, &out, true, Limits::default()).unwrap_err().to_string();
@@ -213,7 +210,7 @@ fn runs_refuse_to_overwrite_or_to_resume_what_they_cannot() {
 
 #[test]
 fn a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint() {
-    let _lock = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::common::rng_lock();
     let config = tiny().with_epochs(1);
     let out = out_dir("nan");
     fit(&config, &out, false, Limits::default()).unwrap();
