@@ -91,9 +91,30 @@ pub fn ssim(a: &RgbImage, b: &RgbImage) -> f64 {
     let mut total = 0.0f64;
     for y in 0..h {
         let (pa, pb) = (&ra[y * rw..(y + 1) * rw], &rb[y * rw..(y + 1) * rw]);
-        let [vx, vy, vxx, vyy, vxy] = &mut v;
-        if y < WIN {
-            for j in 0..rw {
+        let old = (y >= WIN).then(|| {
+            let o = y - WIN;
+            (&ra[o * rw..(o + 1) * rw], &rb[o * rw..(o + 1) * rw])
+        });
+        slide_band(&mut v, pa, pb, old);
+        if y + 1 < WIN {
+            continue;
+        }
+        window_sums(&mut hs, &v, &mut pairs);
+        total += row_total(&hs, &mut map, c1, c2, mean_sq, cov_scale);
+    }
+    // Every channel has ow * oh windows, so the mean over all of them is the mean of the three
+    // channel means that skimage takes.
+    total / (n * oh) as f64
+}
+
+/// Adds the pixels of the rows `pa`, `pb` to the band's vertical sums of x, y, xx, yy, xy, and
+/// takes out the row leaving the band (`old`) once it is 7 rows high (added first, so no
+/// underflow).
+fn slide_band(v: &mut [Vec<u32>; 5], pa: &[u8], pb: &[u8], old: Option<(&[u8], &[u8])>) {
+    let [vx, vy, vxx, vyy, vxy] = v;
+    match old {
+        None => {
+            for j in 0..pa.len() {
                 let (p, q) = (u32::from(pa[j]), u32::from(pb[j]));
                 vx[j] += p;
                 vy[j] += q;
@@ -101,11 +122,9 @@ pub fn ssim(a: &RgbImage, b: &RgbImage) -> f64 {
                 vyy[j] += q * q;
                 vxy[j] += p * q;
             }
-        } else {
-            // Slide the band down: add row y, drop row y - 7 (added first, so no underflow).
-            let o = (y - WIN) * rw;
-            let (oa, ob) = (&ra[o..o + rw], &rb[o..o + rw]);
-            for j in 0..rw {
+        }
+        Some((oa, ob)) => {
+            for j in 0..pa.len() {
                 let (p, q) = (u32::from(pa[j]), u32::from(pb[j]));
                 let (po, qo) = (u32::from(oa[j]), u32::from(ob[j]));
                 vx[j] = vx[j] + p - po;
@@ -115,38 +134,40 @@ pub fn ssim(a: &RgbImage, b: &RgbImage) -> f64 {
                 vxy[j] = vxy[j] + p * q - po * qo;
             }
         }
-        if y + 1 < WIN {
-            continue;
-        }
-        for (hq, vq) in hs.iter_mut().zip(&v) {
-            // Seven taps 3 apart as three sums of neighbour pairs plus one tap.
-            for (p, (a, b)) in pairs.iter_mut().zip(vq.iter().zip(&vq[3..])) {
-                *p = a + b;
-            }
-            for (j, s) in hq.iter_mut().enumerate() {
-                *s = pairs[j] + pairs[j + 6] + pairs[j + 12] + vq[j + 18];
-            }
-        }
-        let [sx, sy, sxx, syy, sxy] = &hs;
-        for (j, m) in map.iter_mut().enumerate() {
-            let (sx, sy) = (f64::from(sx[j]), f64::from(sy[j]));
-            let (sxx, syy, sxy) = (f64::from(sxx[j]), f64::from(syy[j]), f64::from(sxy[j]));
-            let a1 = 2.0 * sx * sy * mean_sq + c1;
-            let b1 = (sx * sx + sy * sy) * mean_sq + c1;
-            let a2 = 2.0 * (NP * sxy - sx * sy) * cov_scale + c2;
-            let b2 = ((NP * sxx - sx * sx) + (NP * syy - sy * sy)) * cov_scale + c2;
-            *m = (a1 * a2) / (b1 * b2);
-        }
-        // Four running sums rather than one, so the additions need not wait on each other.
-        let mut lanes = [0.0f64; 4];
-        let chunks = map.chunks_exact(4);
-        let rest: f64 = chunks.remainder().iter().sum();
-        for ch in chunks {
-            lanes.iter_mut().zip(ch).for_each(|(l, m)| *l += m);
-        }
-        total += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest;
     }
-    // Every channel has ow * oh windows, so the mean over all of them is the mean of the three
-    // channel means that skimage takes.
-    total / (n * oh) as f64
+}
+
+/// The horizontal 7-wide window sums `hs` of each vertical sum in `v`, at each valid (column,
+/// channel): seven taps 3 apart as three sums of neighbour pairs plus one tap.
+fn window_sums(hs: &mut [Vec<u32>; 5], v: &[Vec<u32>; 5], pairs: &mut [u32]) {
+    for (hq, vq) in hs.iter_mut().zip(v) {
+        for (p, (a, b)) in pairs.iter_mut().zip(vq.iter().zip(&vq[3..])) {
+            *p = a + b;
+        }
+        for (j, s) in hq.iter_mut().enumerate() {
+            *s = pairs[j] + pairs[j + 6] + pairs[j + 12] + vq[j + 18];
+        }
+    }
+}
+
+/// The SSIM of every window of one row of the map, from the window sums, summed.
+fn row_total(hs: &[Vec<u32>; 5], map: &mut [f64], c1: f64, c2: f64, mean_sq: f64, cov_scale: f64) -> f64 {
+    let [sx, sy, sxx, syy, sxy] = hs;
+    for (j, m) in map.iter_mut().enumerate() {
+        let (sx, sy) = (f64::from(sx[j]), f64::from(sy[j]));
+        let (sxx, syy, sxy) = (f64::from(sxx[j]), f64::from(syy[j]), f64::from(sxy[j]));
+        let a1 = 2.0 * sx * sy * mean_sq + c1;
+        let b1 = (sx * sx + sy * sy) * mean_sq + c1;
+        let a2 = 2.0 * (NP * sxy - sx * sy) * cov_scale + c2;
+        let b2 = ((NP * sxx - sx * sx) + (NP * syy - sy * sy)) * cov_scale + c2;
+        *m = (a1 * a2) / (b1 * b2);
+    }
+    // Four running sums rather than one, so the additions need not wait on each other.
+    let mut lanes = [0.0f64; 4];
+    let chunks = map.chunks_exact(4);
+    let rest: f64 = chunks.remainder().iter().sum();
+    for ch in chunks {
+        lanes.iter_mut().zip(ch).for_each(|(l, m)| *l += m);
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
 }

@@ -185,9 +185,16 @@ impl<I: Reports + Send + Sync> Metric for TermMetric<I> {
             }
             None => 0,
         };
-        let running = if self.count == 0 { f64::NAN } else { self.sum / self.count as f64 };
+        // Before its first value of the epoch (a generator term during the first critic steps)
+        // the metric shows "-", not a NaN that reads like a diverged loss.
+        let formatted = if self.count == 0 {
+            "epoch - - step -".to_string()
+        } else {
+            let running = self.sum / self.count as f64;
+            format!("epoch {} - step {}", format_float(running, 4), format_float(self.current, 4))
+        };
         SerializedEntry::new(
-            format!("epoch {} - step {}", format_float(running, 4), format_float(self.current, 4)),
+            formatted,
             NumericEntry::Aggregated { aggregated_value: self.current, count: weight }.serialize(),
         )
     }
