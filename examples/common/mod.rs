@@ -52,9 +52,14 @@ pub struct DeviceArgs {
 }
 
 impl DeviceArgs {
-    /// The preference these options express.
+    /// The preference these options express. When it is `auto` and this build has no GPU
+    /// backend, says how to get one (the default build is CPU-only).
     pub fn preference(&self) -> Preference {
-        if self.cpu { Preference::Only(Kind::Cpu) } else { self.device }
+        let preference = if self.cpu { Preference::Only(Kind::Cpu) } else { self.device };
+        if preference == Preference::Auto && !Kind::Cuda.is_built() && !Kind::Wgpu.is_built() {
+            eprintln!("note: this build has the CPU backend only; add --features cuda or --features wgpu to use a GPU");
+        }
+        preference
     }
 }
 
