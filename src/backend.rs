@@ -174,10 +174,10 @@ impl std::str::FromStr for Kind {
     /// A backend's name or alias, in any case.
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.to_ascii_lowercase();
-        Kind::ALL.into_iter().find(|k| k.name() == s || k.aliases().contains(&s.as_str())).ok_or_else(|| {
-            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-            format!("unknown device `{s}`; expected {}", names.join(", "))
-        })
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name() == s || k.aliases().contains(&s.as_str()))
+            .ok_or_else(|| format!("unknown device `{s}`; expected {}", kind_names().join(", ")))
     }
 }
 
@@ -188,8 +188,15 @@ impl std::str::FromStr for Preference {
         if s.eq_ignore_ascii_case("auto") {
             return Ok(Preference::Auto);
         }
-        s.parse().map(Preference::Only).map_err(|e: String| e.replace("; expected ", "; expected auto, "))
+        s.parse().map(Preference::Only).map_err(|_: String| {
+            format!("unknown device `{}`; expected auto, {}", s.to_ascii_lowercase(), kind_names().join(", "))
+        })
     }
+}
+
+/// The names of every backend, best first.
+fn kind_names() -> Vec<&'static str> {
+    Kind::ALL.iter().map(|k| k.name()).collect()
 }
 
 impl fmt::Display for Preference {

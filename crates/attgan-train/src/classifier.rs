@@ -40,6 +40,7 @@ use burn::train::{
 use crate::data::{CelebaBatch, CelebaDataset, CelebaItem, loader, worker_count};
 use crate::error::TrainError;
 use crate::progress::Display;
+use crate::training::config::{check_run, check_splits};
 
 /// The options of a classifier run, as written into its output directory.
 pub const CLASSIFIER_TRAINING_FILE: &str = "classifier-training.json";
@@ -107,7 +108,7 @@ impl ClassifierTrainingConfig {
     /// Checks every option that a run needs to make sense; the message names the option.
     pub fn validate(&self) -> crate::error::Result<()> {
         self.model.validate()?;
-        crate::training::config::check_run(self.batch_size, self.epochs, self.lr)?;
+        check_run(self.batch_size, self.epochs, self.lr)?;
         let bad = |m: String| Err(TrainError::Options(m));
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
             return bad(format!("weight_decay must be 0 or positive, got {}", self.weight_decay));
@@ -288,11 +289,7 @@ impl ClassifierTrainer {
     fn check_data(&self, train: &CelebaDataset, valid: &CelebaDataset) -> crate::error::Result<()> {
         let c = &self.config;
         c.validate()?;
-        for (role, set) in [("training", train), ("validation", valid)] {
-            set.require_fit(role, "classifier", c.model.image_size, &c.model.attributes)
-                .map_err(|e| TrainError::Options(e.to_string()))?;
-        }
-        Ok(())
+        check_splits("classifier", c.model.image_size, &c.model.attributes, train, valid)
     }
 
     /// Trains on `train`, validating on (the first `valid_images` of) `valid`, on `device`;

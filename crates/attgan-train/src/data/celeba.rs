@@ -322,6 +322,27 @@ impl CelebaDataset {
         Ok(CelebaItem { file: file.clone(), image, attributes: self.attributes[index].clone() })
     }
 
+    /// Checks that this split serves what a network of `image_size` with `attributes` takes.
+    /// `role` names the split in the message ("training"), `network` the network ("model",
+    /// "classifier").
+    pub fn require_fit(&self, role: &str, network: &str, image_size: usize, attributes: &[String]) -> Result<()> {
+        let o = self.options();
+        if o.image_size as usize != image_size {
+            return Err(DataError::Invalid(format!(
+                "the {role} data is resized to {} pixels but the {network}'s image_size is {image_size}",
+                o.image_size
+            )));
+        }
+        if o.attributes != attributes {
+            return Err(DataError::Invalid(format!(
+                "the {role} data has attributes [{}] but the {network} has [{}]",
+                o.attributes.join(", "),
+                attributes.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
     /// The images skipped so far under [`BadImages::Skip`], with the reason for each.
     pub fn skipped(&self) -> Vec<(String, String)> {
         self.skipped.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -355,28 +376,5 @@ impl Dataset<CelebaItem> for CelebaDataset {
 
     fn len(&self) -> usize {
         self.files.len()
-    }
-}
-
-impl CelebaDataset {
-    /// Checks that this split serves what a network of `image_size` with `attributes` takes.
-    /// `role` names the split in the message ("training"), `network` the network ("model",
-    /// "classifier").
-    pub fn require_fit(&self, role: &str, network: &str, image_size: usize, attributes: &[String]) -> Result<()> {
-        let o = self.options();
-        if o.image_size as usize != image_size {
-            return Err(DataError::Invalid(format!(
-                "the {role} data is resized to {} pixels but the {network}'s image_size is {image_size}",
-                o.image_size
-            )));
-        }
-        if o.attributes != attributes {
-            return Err(DataError::Invalid(format!(
-                "the {role} data has attributes [{}] but the {network} has [{}]",
-                o.attributes.join(", "),
-                attributes.join(", ")
-            )));
-        }
-        Ok(())
     }
 }

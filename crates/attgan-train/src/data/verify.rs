@@ -7,6 +7,7 @@ use std::path::Path;
 use md5::{Digest, Md5};
 
 use super::annotations::{Split, parse_attribute_file, parse_partition_file};
+use super::batcher::worker_count;
 use super::celeba::{Layout, SplitScheme, Variant};
 use super::error::{Result, io_error};
 use attgan_core::image::Crop;
@@ -158,7 +159,7 @@ fn decode_all(
     crop: Crop,
     threads: usize,
 ) -> (Vec<(String, String)>, Vec<(String, (u32, u32))>) {
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let threads = worker_count(threads);
     let chunk = files.len().div_ceil(threads).max(1);
     let results: Vec<(Vec<_>, Vec<_>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = files

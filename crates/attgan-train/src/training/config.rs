@@ -5,6 +5,7 @@ use attgan_core::{AttGanConfig, LossConfig};
 use burn::config::Config;
 
 use super::lr_schedule::LrSchedule;
+use crate::data::CelebaDataset;
 use crate::error::TrainError;
 use crate::model::StepSettings;
 
@@ -132,6 +133,21 @@ pub(crate) fn check_run(batch_size: usize, epochs: usize, lr: f64) -> crate::err
     }
     if !(lr.is_finite() && lr > 0.0) {
         return bad(format!("lr must be a positive number, got {lr}"));
+    }
+    Ok(())
+}
+
+/// Checks that the training and validation splits serve what `network` (named in the message)
+/// of `image_size` with `attributes` takes.
+pub(crate) fn check_splits(
+    network: &str,
+    image_size: usize,
+    attributes: &[String],
+    train: &CelebaDataset,
+    valid: &CelebaDataset,
+) -> crate::error::Result<()> {
+    for (role, set) in [("training", train), ("validation", valid)] {
+        set.require_fit(role, network, image_size, attributes).map_err(|e| TrainError::Options(e.to_string()))?;
     }
     Ok(())
 }

@@ -29,6 +29,19 @@ fn value<B: Backend>(t: Tensor<B, 1>) -> f64 {
     t.into_scalar().elem()
 }
 
+/// A step's real images and targets: `xa` mirrored where the coins say (with `hflip`), and the
+/// attribute vectors `a` permuted within the batch. Both steps draw from `rng` in this order, so
+/// a step's randomness is fixed by its seed.
+fn step_inputs<B: Backend, R: Rng + ?Sized>(
+    settings: &StepSettings,
+    xa: Tensor<B, 4>,
+    a: &Tensor<B, 2>,
+    rng: &mut R,
+) -> (Tensor<B, 4>, Tensor<B, 2>) {
+    let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
+    (xa, permuted_targets(a.clone(), rng))
+}
+
 /// The critic's gradients (restricted to D/C) and losses on real images `xa` with 0/1
 /// attributes `a`: the fakes come from G in training mode with targets permuted within the
 /// batch, detached.
@@ -39,8 +52,7 @@ pub fn critic_grads<B: AutodiffBackend, R: Rng + ?Sized>(
     a: Tensor<B, 2>,
     rng: &mut R,
 ) -> (GradientsParams, StepLosses) {
-    let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
-    let b = permuted_targets(a.clone(), rng);
+    let (xa, b) = step_inputs(settings, xa, &a, rng);
     // G runs untracked: its graph would only be thrown away by the detach. Its BatchNorm still
     // uses batch statistics and updates the shared running ones (training mode).
     let g = model.g.clone().no_grad();
@@ -60,8 +72,7 @@ pub fn generator_grads<B: AutodiffBackend, R: Rng + ?Sized>(
     a: Tensor<B, 2>,
     rng: &mut R,
 ) -> (GradientsParams, StepLosses) {
-    let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
-    let b = permuted_targets(a.clone(), rng);
+    let (xa, b) = step_inputs(settings, xa, &a, rng);
     // D runs untracked: the loss still backpropagates through it into G, but D's own weight
     // gradients, which this step would discard, are never computed.
     let d = model.d.clone().no_grad();

@@ -15,7 +15,7 @@ use burn::train::metric::LearningRateMetric;
 use burn::train::{Interrupter, Learner, SupervisedTraining, TrainingStrategy};
 
 use super::checkpoint::{CHECKPOINT_DIR, RunState, latest_complete, read_state};
-use super::config::TrainingConfig;
+use super::config::{TrainingConfig, check_splits};
 use super::lr_schedule::AttGanLrScheduler;
 use super::report::{Quantity, StepOutput, TermMetric, ValidOutput};
 use super::run_dir::{CONFIG_FILE, SAMPLES_DIR};
@@ -102,10 +102,7 @@ impl Trainer {
     fn check(&self, train: &CelebaDataset, valid: &CelebaDataset) -> crate::error::Result<()> {
         let c = &self.config;
         c.validate()?;
-        for (role, set) in [("training", train), ("validation", valid)] {
-            set.require_fit(role, "model", c.model.image_size, &c.model.attributes)
-                .map_err(|e| TrainError::Options(e.to_string()))?;
-        }
+        check_splits("model", c.model.image_size, &c.model.attributes, train, valid)?;
         if train.len() < c.batch_size {
             return Err(TrainError::Options(format!(
                 "the training split has {} images, fewer than one batch of {}",
