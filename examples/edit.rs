@@ -65,9 +65,10 @@ struct Args {
     /// Slide mode: number of intensities.
     #[arg(long, default_value_t = 9)]
     steps: usize,
-    /// Single mode: the intensity of each flip (AttGAN's test_int).
-    #[arg(long, default_value_t = 1.0)]
-    test_int: f64,
+    /// Single mode: the intensity of each flip (AttGAN's test_int; default: the model's, 1 unless
+    /// an imported setting.txt said otherwise).
+    #[arg(long)]
+    test_int: Option<f64>,
     /// How photos become square: celeba (AttGAN's box in an aligned CelebA image), centre, whole.
     #[arg(long, default_value = "centre")]
     crop: Crop,

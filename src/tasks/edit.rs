@@ -21,8 +21,9 @@ use crate::backend::{self, BackendJob, Preference, Selected};
 pub enum Mode {
     /// Input | reconstruction | each attribute flipped at `test_int`.
     Single {
-        /// The intensity of each flip (AttGAN's test_int).
-        test_int: f64,
+        /// The intensity of each flip (AttGAN's test_int); `None`: the model's
+        /// ([`attgan_core::AttGanConfig::test_int`], 1 unless imported otherwise).
+        test_int: Option<f64>,
     },
     /// These attributes at these intensities, all at once.
     Multi(Edits),
@@ -111,7 +112,7 @@ impl BackendJob for EditJob {
             let on: Vec<&str> = names.iter().zip(source).filter(|(_, v)| **v >= 0.5).map(|(n, _)| n.as_str()).collect();
             eprintln!("{}: source attributes [{}]", input.name, on.join(", "));
         }
-        let (suffix, labels, edits) = self.plan(&names);
+        let (suffix, labels, edits) = self.plan(&names, editor.config().test_int);
         let images: Vec<RgbImage> = inputs.iter().map(|i| i.image.clone()).collect();
         let t = Instant::now();
         let results = editor.edit_batch(&images, Source::Given(&sources), &edits)?;
@@ -146,12 +147,14 @@ impl BackendJob for EditJob {
 
 impl EditJob {
     /// The file suffix, the grid's column labels and the edits of the mode.
-    fn plan(&self, names: &[String]) -> (String, Vec<String>, Vec<Edits>) {
+    fn plan(&self, names: &[String], model_test_int: f64) -> (String, Vec<String>, Vec<Edits>) {
         let two = ["Input".to_string(), "Reconstruction".to_string()];
         match &self.mode {
             Mode::Single { test_int } => {
                 let labels = two.into_iter().chain(names.iter().cloned()).collect();
-                let edits = std::iter::once(Edits::new()).chain(Edits::single(names, *test_int)).collect();
+                let edits = std::iter::once(Edits::new())
+                    .chain(Edits::single(names, test_int.unwrap_or(model_test_int)))
+                    .collect();
                 ("single".to_string(), labels, edits)
             }
             Mode::Multi(e) => {

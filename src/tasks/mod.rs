@@ -1,5 +1,5 @@
-//! Whole jobs — train, edit, evaluate, train the attribute classifier, summarise the model, time
-//! the steps — as ordinary functions that choose the backend at run time and run on it.
+//! Whole jobs — train, edit, evaluate, train the attribute classifier, import and export models,
+//! summarise the model, time the steps — as ordinary functions that choose the backend at run time and run on it.
 //!
 //! Each is compiled once, here, for every backend the build has, so a program that calls them
 //! (the examples are thin command-line front ends over them) does not instantiate Burn's
@@ -10,6 +10,7 @@
 //! The jobs print their progress on stderr, as a command-line program would.
 
 pub mod classifier;
+pub mod convert;
 pub mod edit;
 pub mod evaluate;
 pub mod steps;

@@ -19,6 +19,37 @@ pub enum Norm {
     Layer,
 }
 
+/// A non-linearity after a layer, by the names AttGAN-PyTorch's settings use (`lrelu`, `relu`,
+/// `sigmoid`, `tanh`, `none`). The slope of [`Nonlinearity::LeakyRelu`] is
+/// [`AttGanConfig::leaky_slope`].
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum Nonlinearity {
+    /// LeakyReLU (`lrelu`).
+    LeakyRelu,
+    /// ReLU (`relu`).
+    Relu,
+    /// The logistic sigmoid (`sigmoid`).
+    Sigmoid,
+    /// tanh (`tanh`).
+    Tanh,
+    /// Identity (`none`).
+    None,
+}
+
+impl Nonlinearity {
+    /// The activation layer, with `leaky_slope` for LeakyReLU.
+    pub fn activation(self, leaky_slope: f64) -> crate::layers::Activation {
+        use crate::layers::Activation;
+        match self {
+            Self::LeakyRelu => Activation::LeakyRelu(leaky_slope),
+            Self::Relu => Activation::Relu,
+            Self::Sigmoid => Activation::Sigmoid,
+            Self::Tanh => Activation::Tanh,
+            Self::None => Activation::Linear,
+        }
+    }
+}
+
 /// The AttGAN architecture. [`AttGanConfig::default`] is the paper's 128x128 model with the
 /// 13 default CelebA attributes, one shortcut and one injection layer.
 #[derive(Config, Debug, PartialEq)]
@@ -68,12 +99,51 @@ pub struct AttGanConfig {
     /// How many decoder layers receive the tiled attribute vector again, besides the latent.
     #[config(default = 1)]
     pub inject_layers: usize,
-    /// Negative slope of the LeakyReLUs in Genc and D.
+    /// The non-linearity after each Genc layer.
+    #[config(default = "Nonlinearity::LeakyRelu")]
+    pub enc_activation: Nonlinearity,
+    /// The non-linearity after each Gdec layer but the last (which is always tanh).
+    #[config(default = "Nonlinearity::Relu")]
+    pub dec_activation: Nonlinearity,
+    /// The non-linearity after each layer of the D/C trunk.
+    #[config(default = "Nonlinearity::LeakyRelu")]
+    pub dis_activation: Nonlinearity,
+    /// The non-linearity after the hidden FC layer of D's and C's heads. The paper's
+    /// TensorFlow code uses LeakyReLU; AttGAN-PyTorch's `train.py` defaults to ReLU
+    /// (`--dis_fc_acti relu`), and its published models were trained so.
+    #[config(default = "Nonlinearity::LeakyRelu")]
+    pub dis_fc_activation: Nonlinearity,
+    /// Negative slope of every LeakyReLU: 0.2 in the paper's TensorFlow code, 0.01 in
+    /// AttGAN-PyTorch (its `nn.LeakyReLU()` keeps PyTorch's default).
     #[config(default = 0.2)]
     pub leaky_slope: f64,
     /// Attributes enter G as (2a - 1) * thres_int.
     #[config(default = 0.5)]
     pub thres_int: f64,
+    /// The intensity of an edit at test time unless one is given: an edited attribute enters G
+    /// as +-test_int (AttGAN's `test_int`).
+    #[config(default = 1.0)]
+    pub test_int: f64,
+}
+
+/// The fields added to [`AttGanConfig`] after its first release, with the values that configs
+/// written before them meant: a JSON config that lacks one reads as it did then.
+const ADDED_FIELDS: [(&str, &str); 5] = [
+    ("enc_activation", "\"LeakyRelu\""),
+    ("dec_activation", "\"Relu\""),
+    ("dis_activation", "\"LeakyRelu\""),
+    ("dis_fc_activation", "\"LeakyRelu\""),
+    ("test_int", "1.0"),
+];
+
+/// Fills in, in a JSON AttGAN config (an object), the fields that configs written before they
+/// existed lack. Anything else is left to the deserializer to judge.
+pub fn upgrade_json(config: &mut serde_json::Value) {
+    if let Some(object) = config.as_object_mut() {
+        for (field, value) in ADDED_FIELDS {
+            object.entry(field).or_insert_with(|| serde_json::from_str(value).expect("a JSON literal"));
+        }
+    }
 }
 
 impl Default for AttGanConfig {
@@ -192,17 +262,26 @@ impl AttGanConfig {
         if !(self.thres_int > 0.0 && self.thres_int.is_finite()) {
             return fail(format!("`thres_int` must be positive, got {}", self.thres_int));
         }
+        if !self.test_int.is_finite() {
+            return fail(format!("`test_int` must be finite, got {}", self.test_int));
+        }
         Ok(())
     }
 
-    /// Reads a JSON config file and validates it.
+    /// Reads a JSON config file (one written before a field existed reads with that field's
+    /// old meaning, see [`upgrade_json`]) and validates it; errors name the file.
     pub fn from_json_file(path: impl AsRef<std::path::Path>) -> crate::error::Result<Self> {
         let path = path.as_ref();
         let text =
             std::fs::read_to_string(path).map_err(|source| AttGanError::Io { path: path.to_path_buf(), source })?;
-        let config: Self =
-            serde_json::from_str(&text).map_err(|e| AttGanError::InvalidConfig(format!("{}: {e}", path.display())))?;
-        config.validate()?;
+        let in_file = |e: String| AttGanError::InvalidConfig(format!("{}: {e}", path.display()));
+        let mut json: serde_json::Value = serde_json::from_str(&text).map_err(|e| in_file(e.to_string()))?;
+        upgrade_json(&mut json);
+        let config: Self = serde_json::from_value(json).map_err(|e| in_file(e.to_string()))?;
+        config.validate().map_err(|e| match e {
+            AttGanError::InvalidConfig(message) => in_file(message),
+            other => other,
+        })?;
         Ok(config)
     }
 }

@@ -6,30 +6,31 @@ use burn::tensor::{Tensor, backend::Backend};
 use crate::config::AttGanConfig;
 use crate::layers::{Activation, ConvBlock, Dense, down_stack, materialize};
 
-/// Hidden FC layer, LeakyReLU, output FC layer: one head on the flattened trunk features.
+/// Hidden FC layer, activation (LeakyReLU in the paper's code, ReLU in AttGAN-PyTorch's
+/// training script), output FC layer: one head on the flattened trunk features.
 #[derive(Module, Debug)]
 pub struct Head<B: Backend> {
     /// Flattened features -> `dis_fc_dim`.
     pub hidden: Dense<B>,
     /// `dis_fc_dim` -> outputs.
     pub output: Dense<B>,
-    /// Slope of the LeakyReLU between them.
-    pub leaky_slope: f64,
+    /// The activation between them.
+    #[module(skip)]
+    pub activation: Activation,
 }
 
 impl<B: Backend> Head<B> {
-    fn new(d_in: usize, d_hidden: usize, d_out: usize, leaky_slope: f64, device: &B::Device) -> Self {
-        Self { hidden: Dense::new(d_in, d_hidden, device), output: Dense::new(d_hidden, d_out, device), leaky_slope }
+    fn new(d_in: usize, d_hidden: usize, d_out: usize, activation: Activation, device: &B::Device) -> Self {
+        Self { hidden: Dense::new(d_in, d_hidden, device), output: Dense::new(d_hidden, d_out, device), activation }
     }
 
     /// [N, features] -> [N, outputs].
     pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
-        let h = Activation::LeakyRelu(self.leaky_slope).forward(self.hidden.forward(x));
-        self.output.forward(h)
+        self.output.forward(self.activation.forward(self.hidden.forward(x)))
     }
 }
 
-/// D and C: a trunk of `dis_layers` x [conv 4x4 s2 -> norm -> LeakyReLU], then an adversarial
+/// D and C: a trunk of `dis_layers` x [conv 4x4 s2 -> norm -> activation (LeakyReLU)], then an adversarial
 /// head (one unbounded WGAN critic score) and a classifier head (one logit per attribute).
 #[derive(Module, Debug)]
 pub struct Discriminator<B: Backend> {
@@ -131,13 +132,14 @@ impl AttGanConfig {
     /// config is invalid; call [`AttGanConfig::validate`] first to handle that as an error.
     pub fn init_discriminator<B: Backend>(&self, device: &B::Device) -> Discriminator<B> {
         self.validate().unwrap_or_else(|e| panic!("{e}"));
-        let slope = Activation::LeakyRelu(self.leaky_slope);
-        let trunk = down_stack(self.dis_layers, |i| self.dis_channels(i), self.dis_norm, slope, device);
+        let trunk_act = self.dis_activation.activation(self.leaky_slope);
+        let trunk = down_stack(self.dis_layers, |i| self.dis_channels(i), self.dis_norm, trunk_act, device);
         let flat = self.dis_flat_features();
+        let fc_act = self.dis_fc_activation.activation(self.leaky_slope);
         materialize(Discriminator {
             trunk,
-            adv: Head::new(flat, self.dis_fc_dim, 1, self.leaky_slope, device),
-            cls: Head::new(flat, self.dis_fc_dim, self.n_attrs(), self.leaky_slope, device),
+            adv: Head::new(flat, self.dis_fc_dim, 1, fc_act, device),
+            cls: Head::new(flat, self.dis_fc_dim, self.n_attrs(), fc_act, device),
             image_size: self.image_size,
         })
     }

@@ -24,7 +24,7 @@ use crate::config::AttGanConfig;
 use crate::discriminator::Classifier;
 use crate::edits::Edits;
 use crate::error::{AttGanError, Result};
-use crate::export::{load_json, load_module, save_json, save_module};
+use crate::export::{load_module, save_json, save_module};
 use crate::generator::Generator;
 use crate::image::{Crop, batch_to_tensor, preprocess, tensor_to_batch};
 
@@ -102,14 +102,21 @@ impl<B: Backend> Editor<B> {
     }
 
     /// Loads an export: `path` is its directory (as written by training, or by
-    /// [`Editor::save`]) or its [`GENERATOR_FILE`], with [`GENERATOR_CONFIG_FILE`] beside it.
+    /// [`Editor::save`]) or its [`GENERATOR_FILE`], with [`GENERATOR_CONFIG_FILE`] beside it, or a
+    /// `.safetensors` file written by [`crate::safetensors::save_safetensors`].
     /// C is loaded too when [`CLASSIFIER_FILE`] is there. Errors name the file at fault.
     pub fn load(path: impl AsRef<Path>, device: &B::Device) -> Result<Self> {
-        let dir = export_dir(path.as_ref())?;
-        let config: AttGanConfig = load_json(dir.join(GENERATOR_CONFIG_FILE))?;
-        config
-            .validate()
-            .map_err(|e| AttGanError::InvalidConfig(format!("{}: {e}", dir.join(GENERATOR_CONFIG_FILE).display())))?;
+        let path = path.as_ref();
+        if path.extension().is_some_and(|e| e == "safetensors") {
+            let loaded = crate::safetensors::load_safetensors::<B>(path, device)?;
+            let editor = Self::new(loaded.generator, loaded.config, device);
+            return Ok(match loaded.classifier {
+                Some(c) => editor.with_classifier(c),
+                None => editor,
+            });
+        }
+        let dir = export_dir(path)?;
+        let config = AttGanConfig::from_json_file(dir.join(GENERATOR_CONFIG_FILE))?;
         let g = load_module(config.init_generator::<B>(device), dir.join(GENERATOR_FILE), device)?;
         let mut editor = Self::new(g, config, device);
         let c_path = dir.join(CLASSIFIER_FILE);
@@ -148,6 +155,11 @@ impl<B: Backend> Editor<B> {
     /// The generator.
     pub fn generator(&self) -> &Generator<B> {
         &self.g
+    }
+
+    /// C, when loaded.
+    pub fn classifier(&self) -> Option<&Classifier<B>> {
+        self.c.as_ref()
     }
 
     /// The device it runs on.

@@ -6,7 +6,7 @@ use burn::tensor::{Tensor, backend::Backend};
 use crate::config::AttGanConfig;
 use crate::layers::{Activation, ConvBlock, down_stack, materialize, tile};
 
-/// Genc: `enc_layers` x [conv 4x4 s2 -> norm -> LeakyReLU], keeping every layer's output.
+/// Genc: `enc_layers` x [conv 4x4 s2 -> norm -> activation (LeakyReLU)], keeping every layer's output.
 #[derive(Module, Debug)]
 pub struct Genc<B: Backend> {
     /// The blocks, from the image inwards.
@@ -128,15 +128,15 @@ impl AttGanConfig {
     /// config is invalid; call [`AttGanConfig::validate`] first to handle that as an error.
     pub fn init_generator<B: Backend>(&self, device: &B::Device) -> Generator<B> {
         self.validate().unwrap_or_else(|e| panic!("{e}"));
-        let slope = Activation::LeakyRelu(self.leaky_slope);
-        let enc = down_stack(self.enc_layers, |i| self.enc_channels(i), self.enc_norm, slope, device);
+        let enc_act = self.enc_activation.activation(self.leaky_slope);
+        let enc = down_stack(self.enc_layers, |i| self.enc_channels(i), self.enc_norm, enc_act, device);
         let dec = (0..self.dec_layers)
             .map(|i| {
                 let last = i + 1 == self.dec_layers;
                 let (norm, act) = if last {
                     (crate::config::Norm::None, Activation::Tanh)
                 } else {
-                    (self.dec_norm, Activation::Relu)
+                    (self.dec_norm, self.dec_activation.activation(self.leaky_slope))
                 };
                 ConvBlock::up(self.dec_in_channels(i), self.dec_channels(i), norm, act, device)
             })

@@ -6,7 +6,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{
     BatchNorm, BatchNormConfig, GroupNorm, GroupNormConfig, InstanceNorm, InstanceNormConfig, PaddingConfig2d,
 };
-use burn::tensor::activation::{leaky_relu, relu, tanh};
+use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
 use burn::tensor::{Tensor, backend::Backend};
 
 use crate::config::Norm;
@@ -50,6 +50,8 @@ pub enum Activation {
     LeakyRelu(f64),
     /// ReLU.
     Relu,
+    /// The logistic sigmoid.
+    Sigmoid,
     /// tanh, for images in [-1, 1].
     Tanh,
     /// Identity.
@@ -62,6 +64,7 @@ impl Activation {
         match self {
             Self::LeakyRelu(slope) => leaky_relu(x, slope),
             Self::Relu => relu(x),
+            Self::Sigmoid => sigmoid(x),
             Self::Tanh => tanh(x),
             Self::Linear => x,
         }

@@ -29,11 +29,13 @@ pub mod generator;
 pub mod image;
 pub mod layers;
 pub mod loss;
+pub mod pytorch;
 pub mod quality;
+pub mod safetensors;
 pub mod samples;
 pub mod summary;
 
-pub use config::{AttGanConfig, Norm};
+pub use config::{AttGanConfig, Nonlinearity, Norm};
 pub use discriminator::{Classifier, Discriminator};
 pub use editor::{Editor, Source};
 pub use edits::{Change, Edits};

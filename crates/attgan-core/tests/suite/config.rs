@@ -1,6 +1,6 @@
 //! Config validation errors, JSON round trips and the init guards.
 
-use attgan_core::{AttGanConfig, AttGanError, Norm};
+use attgan_core::{AttGanConfig, AttGanError, Nonlinearity, Norm};
 
 fn invalid(config: AttGanConfig, needle: &str) {
     match config.validate() {
@@ -57,6 +57,17 @@ fn json_round_trip_and_file_errors() {
     std::fs::write(&path, "{\"image_size\": 64}").unwrap();
     let err = AttGanConfig::from_json_file(&path).unwrap_err().to_string();
     assert!(err.contains("config.json") && err.contains("missing field"), "{err}");
+
+    // A config written before the activations and test_int were fields reads as it meant then.
+    let mut old: serde_json::Value = serde_json::to_value(&config).unwrap();
+    for field in ["enc_activation", "dec_activation", "dis_activation", "dis_fc_activation", "test_int"] {
+        assert!(old.as_object_mut().unwrap().remove(field).is_some(), "{field} is a field");
+    }
+    std::fs::write(&path, old.to_string()).unwrap();
+    assert_eq!(AttGanConfig::from_json_file(&path).unwrap(), config, "the defaults are the old behaviour");
+    let pytorch = config.clone().with_dis_fc_activation(Nonlinearity::Relu).with_test_int(0.75);
+    std::fs::write(&path, serde_json::to_string(&pytorch).unwrap()).unwrap();
+    assert_eq!(AttGanConfig::from_json_file(&path).unwrap(), pytorch, "new fields round-trip");
 
     let bad = AttGanConfig::default().with_image_size(100);
     std::fs::write(&path, serde_json::to_string(&bad).unwrap()).unwrap();

@@ -8,6 +8,7 @@ mod editor;
 mod gradient_penalty;
 mod images;
 mod losses;
+mod pytorch_import;
 mod quality;
 mod samples;
 mod shapes;

@@ -63,6 +63,17 @@ pub struct TrainingConfig {
 }
 
 impl TrainingConfig {
+    /// Reads a run's saved options; a run saved before a model field existed reads with that
+    /// field's old meaning (see [`attgan_core::config::upgrade_json`]).
+    pub fn read(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        let mut json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        if let Some(model) = json.get_mut("model") {
+            attgan_core::config::upgrade_json(model);
+        }
+        serde_json::from_value(json).map_err(|e| e.to_string())
+    }
+
     /// The synthetic world's quick run, tuned to learn within minutes on a CPU: a 32x32 model
     /// with 16 base channels and 4 layers, 2 critic steps per generator step, lr 1e-3 for 8
     /// epochs then decaying linearly to 0 at epoch 16.

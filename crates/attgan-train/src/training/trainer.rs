@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use attgan_core::atomic::write_atomically;
-use burn::config::Config;
 use burn::data::dataset::Dataset;
 use burn::data::dataset::transform::PartialDataset;
 use burn::module::AutodiffModule;
@@ -125,7 +124,7 @@ impl Trainer {
             (true, None) => return Err(TrainError::NothingToResume { dir: checkpoints }),
             (false, Some(n)) => return Err(TrainError::RunExists { dir: checkpoints, checkpoint: n }),
             (true, Some(n)) => {
-                let saved = TrainingConfig::load(&config_path).map_err(|e| TrainError::Checkpoint {
+                let saved = TrainingConfig::read(&config_path).map_err(|e| TrainError::Checkpoint {
                     path: config_path.clone(),
                     message: format!("cannot read the run's options: {e}"),
                 })?;
@@ -232,8 +231,8 @@ pub fn load_checkpoint<B: AutodiffBackend>(
     use burn::module::Module;
     use burn::train::checkpoint::Checkpointer;
     let config_path = out.join(CONFIG_FILE);
-    let config = TrainingConfig::load(&config_path)
-        .map_err(|e| TrainError::Checkpoint { path: config_path.clone(), message: e.to_string() })?;
+    let config = TrainingConfig::read(&config_path)
+        .map_err(|e| TrainError::Checkpoint { path: config_path.clone(), message: e })?;
     let dir = out.join(CHECKPOINT_DIR);
     let n = latest_complete(&dir)
         .ok_or_else(|| TrainError::Checkpoint { path: dir.clone(), message: "no complete checkpoint".into() })?;
