@@ -13,8 +13,9 @@ checkpoint as AttGAN-PyTorch does, and the outputs of a fixed input in eval mode
       pickle format), tiny_setting.txt and tiny_reference.json (input, attributes, G's output,
       D's classifier logits). The Rust test `pytorch_import` matches them to 1e-4.
 
-  python3 crates/attgan-core/tests/suite/pytorch_reference.py full [--dir DIR]
-      The 128x128 model of `128_shortcut1_inject1_none` with random weights: writes DIR/weights.pth,
+  python3 crates/attgan-core/tests/suite/pytorch_reference.py full [--dir DIR] [--img-size 128|256|384]
+      The model of `128_shortcut1_inject1_none` (or its 256/384 version, as the published
+      `256_..`/`384_.._hq` models) with random weights: writes DIR/weights.pth,
       DIR/setting.txt and DIR/reference.json, runs the Rust import on them (`cargo run --release
       --example import -- ... --reference`), which prints the largest differences, then exports
       the imported model back (`--example export`) as .pth and loads that into a fresh PyTorch
@@ -187,9 +188,10 @@ def cargo(*args):
     subprocess.run(cmd, cwd=ROOT, check=True)
 
 
-def full(directory):
+def full(directory, img_size):
     os.makedirs(directory, exist_ok=True)
-    setting, G, D = make_model(FULL, "128_shortcut1_inject1_none", seed=128)
+    shape = dict(FULL, img_size=img_size)
+    setting, G, D = make_model(shape, f"{img_size}_shortcut1_inject1_none", seed=img_size)
     weights = os.path.join(directory, "weights.pth")
     setting_path = os.path.join(directory, "setting.txt")
     reference_path = os.path.join(directory, "reference.json")
@@ -233,6 +235,7 @@ def main():
     sub.add_parser("fixture")
     p = sub.add_parser("full")
     p.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "attgan-pytorch-full"))
+    p.add_argument("--img-size", type=int, default=128, choices=[128, 256, 384])
     p = sub.add_parser("roundtrip")
     p.add_argument("--pth", required=True)
     p.add_argument("--reference", required=True)
@@ -244,7 +247,7 @@ def main():
         fixture()
         return 0
     if args.command == "full":
-        return full(args.dir)
+        return full(args.dir, args.img_size)
     with open(args.reference) as f:
         reference = json.load(f)
     with open(args.setting) as f:
