@@ -13,7 +13,8 @@
 //!
 //! Each image gets its own grid, `<name>-<mode>.png` (and, in multi mode, the edited image alone
 //! as `<name>-edited.png`); several images also get `all-<mode>.png`, one row each.
-//! Photos are cropped to their centred square (`--crop`) and resized to the model's size. The
+//! Photos are cropped to their centred square (`--crop`), or with `--align` framed around their
+//! face as aligned CelebA frames faces, and resized to the model's size. The
 //! attributes an edit starts from are the annotations for CelebA images, `--source` when given,
 //! and otherwise C's prediction (D's classifier head, exported with G).
 
@@ -72,6 +73,10 @@ struct Args {
     /// How photos become square: celeba (AttGAN's box in an aligned CelebA image), centre, whole.
     #[arg(long, default_value = "centre")]
     crop: Crop,
+    /// Find the face in each photo and frame it as aligned CelebA frames faces (photos without
+    /// a face fall back to --crop).
+    #[arg(long)]
+    align: bool,
     /// The attributes the photos have, e.g. `Male,Young` (every other one absent); default: C predicts them.
     #[arg(long, value_delimiter = ',')]
     source: Option<Vec<String>>,
@@ -112,6 +117,7 @@ fn run(args: Args) -> Result<(), AttGanError> {
         dataset,
         mode,
         crop: args.crop,
+        align: args.align,
         source: args.source,
         batch_size: args.batch_size,
         zoom: args.zoom,

@@ -60,6 +60,9 @@ pub struct EditJob {
     pub mode: Mode,
     /// How photos become square.
     pub crop: Crop,
+    /// Find the face in each photo and frame it as aligned CelebA does (`crop` then only serves
+    /// photos without a face).
+    pub align: bool,
     /// The attributes the photos have (every other one absent); `None`: C predicts them.
     pub source: Option<Vec<String>>,
     /// Images per forward pass.
@@ -102,9 +105,12 @@ impl BackendJob for EditJob {
 
     fn run<B: AutodiffBackend>(self, device: B::Device, selected: &Selected) -> Self::Output {
         eprintln!("device: {selected}");
-        let editor = Editor::<B::InnerBackend>::load(&self.checkpoint, &device)?
+        let mut editor = Editor::<B::InnerBackend>::load(&self.checkpoint, &device)?
             .with_crop(self.crop)
             .with_batch_size(self.batch_size);
+        if self.align {
+            editor = editor.with_face_alignment();
+        }
         let inputs = self.gather_inputs(&editor)?;
         let sources = self.sources(&editor, &inputs)?;
         let names = editor.attributes().to_vec();
@@ -193,7 +199,8 @@ impl EditJob {
         for path in &self.images {
             for file in image_files(path)? {
                 let name = file.file_stem().map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
-                inputs.push(Input { name, image: editor.prepare_file(&file)?, source: None });
+                let image = if self.align { aligned(editor, &file)? } else { editor.prepare_file(&file)? };
+                inputs.push(Input { name, image, source: None });
             }
         }
         if let Some(d) = &self.dataset {
@@ -244,4 +251,25 @@ pub fn image_files(path: &Path) -> Result<Vec<PathBuf>, AttGanError> {
         )));
     }
     Ok(files)
+}
+
+/// `file` framed around its face (or by the editor's crop when it has none), saying which.
+fn aligned<B: Backend>(editor: &Editor<B>, file: &Path) -> Result<RgbImage, AttGanError> {
+    let photo =
+        ::image::open(file).map_err(|source| AttGanError::Image { path: file.to_path_buf(), source })?.to_rgb8();
+    let framing = editor.framing(&photo);
+    match framing.face {
+        Some(f) => eprintln!(
+            "{}: face at ({:.0}, {:.0}), {:.0} px (score {:.1}); framed as CelebA: {}",
+            file.display(),
+            f.left,
+            f.top,
+            f.side,
+            f.score,
+            framing.crop
+        ),
+        None => eprintln!("{}: no face found; {} crop instead", file.display(), framing.crop),
+    }
+    attgan_core::image::preprocess(&photo, framing.crop, editor.config().image_size as u32, false)
+        .map_err(|e| AttGanError::Shape(format!("{}: {e}", file.display())))
 }

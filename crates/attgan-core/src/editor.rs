@@ -25,6 +25,7 @@ use crate::discriminator::Classifier;
 use crate::edits::Edits;
 use crate::error::{AttGanError, Result};
 use crate::export::{load_module, save_json, save_module};
+use crate::face::{Face, FaceDetector};
 use crate::generator::Generator;
 use crate::image::{Crop, batch_to_tensor, preprocess, tensor_to_batch};
 
@@ -67,8 +68,19 @@ pub struct Editor<B: Backend> {
     c: Option<Classifier<B>>,
     config: AttGanConfig,
     crop: Crop,
+    faces: Option<FaceDetector>,
     batch_size: usize,
     device: B::Device,
+}
+
+/// How a photo was framed for the model: by its face, or by the editor's crop where none was
+/// found (or alignment is off).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Framing {
+    /// The pixels taken.
+    pub crop: Crop,
+    /// The face they were taken around, if one was found.
+    pub face: Option<Face>,
 }
 
 impl<B: Backend> Editor<B> {
@@ -79,7 +91,7 @@ impl<B: Backend> Editor<B> {
             !B::ad_enabled(device),
             "Editor needs an inference backend (use `g.valid()` and the inner backend, not Autodiff<_>)"
         );
-        Self { g, c: None, config, crop: Crop::default(), batch_size: 16, device: device.clone() }
+        Self { g, c: None, config, crop: Crop::default(), faces: None, batch_size: 16, device: device.clone() }
     }
 
     /// With C, to predict source attributes.
@@ -93,6 +105,24 @@ impl<B: Backend> Editor<B> {
     pub fn with_crop(mut self, crop: Crop) -> Self {
         self.crop = crop;
         self
+    }
+
+    /// With face alignment: [`Editor::prepare`] finds the most confident face and frames it as
+    /// aligned CelebA frames faces ([`crate::face`]); a photo with no face falls back to the
+    /// editor's crop ([`Editor::framing`] says which happened).
+    pub fn with_face_alignment(mut self) -> Self {
+        self.faces = Some(FaceDetector::new());
+        self
+    }
+
+    /// How `image` is framed for the model: around its face when alignment is on and a face is
+    /// found, else by the editor's crop.
+    pub fn framing(&self, image: &RgbImage) -> Framing {
+        let face = self.faces.as_ref().and_then(|d| d.detect(image).into_iter().next());
+        match face {
+            Some(f) => Framing { crop: f.celeba_crop(image.width(), image.height()), face: Some(f) },
+            None => Framing { crop: self.crop, face: None },
+        }
     }
 
     /// With another number of images per forward pass (default 16).
@@ -167,10 +197,12 @@ impl<B: Backend> Editor<B> {
         &self.device
     }
 
-    /// An image of any size as the model's input: cropped as [`Editor::with_crop`] chose and
-    /// resized (bicubic) to the model's square size.
+    /// An image of any size as the model's input: framed around its face
+    /// ([`Editor::with_face_alignment`]) or cropped as [`Editor::with_crop`] chose, and resized
+    /// (bicubic) to the model's square size.
     pub fn prepare(&self, image: &DynamicImage) -> Result<RgbImage> {
-        preprocess(&image.to_rgb8(), self.crop, self.config.image_size as u32, false)
+        let rgb = image.to_rgb8();
+        preprocess(&rgb, self.framing(&rgb).crop, self.config.image_size as u32, false)
     }
 
     /// Opens an image file and [`prepare`](Editor::prepare)s it; errors name the file.

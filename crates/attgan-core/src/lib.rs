@@ -25,6 +25,7 @@ pub mod editor;
 pub mod edits;
 pub mod error;
 pub mod export;
+pub mod face;
 pub mod generator;
 pub mod image;
 pub mod layers;

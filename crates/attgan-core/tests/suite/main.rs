@@ -5,6 +5,7 @@ mod attributes;
 mod common;
 mod config;
 mod editor;
+mod faces;
 mod gradient_penalty;
 mod images;
 mod losses;
