@@ -1,6 +1,8 @@
 //! Edit (inference) latency and throughput of the paper's 128x128 model on every backend
 //! available: one encoding and one decoding per image, images already prepared, results back
-//! as 8-bit images. Batch 1 (latency) and 8 by default; add 32 with `ATTGAN_BENCH=long`.
+//! as 8-bit images. Batch 1 (latency) and 8 by default; add 32 with `ATTGAN_BENCH=long`. And
+//! `slider_move`: one change of an interactive edit of a 640x480 photo (a decoding of the stored
+//! encoding, pasted back into the photo), what the studio pays per slider move.
 //!
 //! ```text
 //! cargo bench --bench edit
@@ -9,6 +11,7 @@
 mod common;
 
 use attgan::backend::{self, BackendJob, Preference, Selected};
+use attgan::session::EditSession;
 use attgan::{AttGanConfig, Editor, Edits, Source};
 use burn::tensor::backend::AutodiffBackend;
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -48,6 +51,19 @@ impl BackendJob for EditJob<'_> {
                 b.iter(|| editor.edit_batch(images, Source::Given(&sources), &edits).expect("edit"))
             });
         }
+        // A slider move in an interactive edit: the photo was framed and encoded once
+        // (EditSession::new); each move decodes once and pastes the face back into the photo.
+        let photo = RgbImage::from_fn(640, 480, |x, y| Rgb([x as u8, y as u8, (x ^ y) as u8]));
+        let source: Vec<f32> = (0..13).map(|j| (j % 2) as f32).collect();
+        let session = EditSession::new(&editor, photo, Some(source)).expect("a session");
+        let mut intensity = 0.0;
+        group.bench_function("slider_move", |b| {
+            b.iter(|| {
+                intensity = if intensity > 1.0 { -1.0 } else { intensity + 0.1 };
+                let face = session.render(&editor, &Edits::new().set("Blond_Hair", intensity)).expect("render");
+                session.paste_back(&face.image)
+            })
+        });
         group.finish();
     }
 }

@@ -34,6 +34,7 @@ pub mod pytorch;
 pub mod quality;
 pub mod safetensors;
 pub mod samples;
+pub mod session;
 pub mod summary;
 
 pub use config::{AttGanConfig, Nonlinearity, Norm};

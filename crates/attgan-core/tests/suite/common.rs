@@ -9,3 +9,21 @@ pub fn rng_lock() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// A tiny model (32x32, 4 channels, 3 layers, the 13 attributes) with G and C, for tests that
+/// need a working editor, not a trained one.
+pub fn tiny_editor() -> attgan_core::Editor<burn::backend::Flex> {
+    let _lock = rng_lock();
+    let config = attgan_core::AttGanConfig::new()
+        .with_image_size(32)
+        .with_enc_dim(4)
+        .with_dec_dim(4)
+        .with_enc_layers(3)
+        .with_dec_layers(3)
+        .with_dis_layers(3)
+        .with_dis_dim(4)
+        .with_dis_fc_dim(8);
+    let device = Default::default();
+    let c = config.init_classifier(&device);
+    attgan_core::Editor::new(config.init_generator(&device), config, &device).with_classifier(c)
+}

@@ -67,16 +67,7 @@ fn a_photo_without_a_face_has_none() {
 #[test]
 fn the_editor_frames_by_the_face_or_falls_back_to_its_crop() {
     use attgan_core::editor::Framing;
-    use attgan_core::{AttGanConfig, Editor};
-    let config = AttGanConfig::new()
-        .with_image_size(32)
-        .with_enc_dim(4)
-        .with_dec_dim(4)
-        .with_enc_layers(3)
-        .with_dec_layers(3)
-        .with_dis_layers(3);
-    let device = Default::default();
-    let editor = Editor::<burn::backend::Flex>::new(config.init_generator(&device), config, &device);
+    let editor = crate::common::tiny_editor();
     let photo = astronaut();
     assert_eq!(editor.framing(&photo), Framing { crop: Crop::Centre, face: None }, "alignment is off by default");
     let editor = editor.with_face_alignment();

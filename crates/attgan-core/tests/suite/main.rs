@@ -12,4 +12,5 @@ mod losses;
 mod pytorch_import;
 mod quality;
 mod samples;
+mod session;
 mod shapes;
