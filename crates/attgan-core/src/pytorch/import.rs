@@ -62,13 +62,20 @@ pub fn import_checkpoint<B: Backend>(path: &Path, options: &ImportOptions, devic
     let d = checkpoint.d.as_ref().filter(|_| options.classifier);
     let (mut config, mut assumed) = match &options.setting {
         Some(setting_path) => {
+            // What the file lacks (older train.py versions wrote fewer fields) is what the
+            // weights show, where they show it, else train.py's default.
             let setting = Setting::read(setting_path)?;
-            let config = setting.apply(pytorch_defaults(AttGanConfig::new()))?;
+            let shapes = infer_config(&checkpoint.g, d).map(|i| i.config);
+            let config = setting.apply(shapes.unwrap_or_else(|_| pytorch_defaults(AttGanConfig::new())))?;
             let missing = setting.missing();
             let assumed = if missing.is_empty() {
                 Vec::new()
             } else {
-                vec![format!("{} lacks {}: train.py's defaults were taken", setting_path.display(), missing.join(", "))]
+                vec![format!(
+                    "{} lacks {}: read off the weights where they show it, else train.py's defaults",
+                    setting_path.display(),
+                    missing.join(", ")
+                )]
             };
             (config, assumed)
         }

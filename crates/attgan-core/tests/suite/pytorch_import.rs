@@ -228,6 +228,21 @@ fn bad_checkpoints_are_named_with_the_key_at_fault() {
 }
 
 #[test]
+fn an_old_setting_without_a_field_takes_it_from_the_weights() {
+    // train.py's default inject_layers is 0; this model has 1, which its weights show.
+    let dir = temp_dir("old-setting");
+    let mut setting: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("tiny_setting.txt")).unwrap()).unwrap();
+    setting.as_object_mut().unwrap().remove("inject_layers");
+    std::fs::write(dir.join("setting.txt"), setting.to_string()).unwrap();
+    let options = ImportOptions { setting: Some(dir.join("setting.txt")), ..Default::default() };
+    let imported = import(&fixture("tiny.pth"), &options).expect("imports");
+    assert_eq!(imported.config.inject_layers, 1);
+    assert!(imported.assumed.iter().any(|a| a.contains("lacks inject_layers")), "{:?}", imported.assumed);
+    assert_matches_reference(&imported);
+}
+
+#[test]
 fn a_setting_with_an_unknown_value_names_the_key() {
     let dir = temp_dir("setting");
     let setting = std::fs::read_to_string(fixture("tiny_setting.txt"))
