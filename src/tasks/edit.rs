@@ -255,9 +255,7 @@ pub fn image_files(path: &Path) -> Result<Vec<PathBuf>, AttGanError> {
 
 /// `file` framed around its face (or by the editor's crop when it has none), saying which.
 fn aligned<B: Backend>(editor: &Editor<B>, file: &Path) -> Result<RgbImage, AttGanError> {
-    let photo =
-        ::image::open(file).map_err(|source| AttGanError::Image { path: file.to_path_buf(), source })?.to_rgb8();
-    let framing = editor.framing(&photo);
+    let (prepared, framing) = editor.prepare_file_framed(file)?;
     match framing.face {
         Some(f) => eprintln!(
             "{}: face at ({:.0}, {:.0}), {:.0} px (score {:.1}); framed as CelebA: {}",
@@ -270,6 +268,5 @@ fn aligned<B: Backend>(editor: &Editor<B>, file: &Path) -> Result<RgbImage, AttG
         ),
         None => eprintln!("{}: no face found; {} crop instead", file.display(), framing.crop),
     }
-    attgan_core::image::preprocess(&photo, framing.crop, editor.config().image_size as u32, false)
-        .map_err(|e| AttGanError::Shape(format!("{}: {e}", file.display())))
+    Ok(prepared)
 }

@@ -201,15 +201,25 @@ impl<B: Backend> Editor<B> {
     /// ([`Editor::with_face_alignment`]) or cropped as [`Editor::with_crop`] chose, and resized
     /// (bicubic) to the model's square size.
     pub fn prepare(&self, image: &DynamicImage) -> Result<RgbImage> {
-        let rgb = image.to_rgb8();
-        preprocess(&rgb, self.framing(&rgb).crop, self.config.image_size as u32, false)
+        self.prepare_framed(&image.to_rgb8()).map(|(prepared, _)| prepared)
+    }
+
+    /// [`Editor::prepare`], also saying how the image was framed.
+    pub fn prepare_framed(&self, image: &RgbImage) -> Result<(RgbImage, Framing)> {
+        let framing = self.framing(image);
+        Ok((preprocess(image, framing.crop, self.config.image_size as u32, false)?, framing))
     }
 
     /// Opens an image file and [`prepare`](Editor::prepare)s it; errors name the file.
     pub fn prepare_file(&self, path: impl AsRef<Path>) -> Result<RgbImage> {
+        self.prepare_file_framed(path).map(|(prepared, _)| prepared)
+    }
+
+    /// [`Editor::prepare_file`], also saying how the image was framed.
+    pub fn prepare_file_framed(&self, path: impl AsRef<Path>) -> Result<(RgbImage, Framing)> {
         let path = path.as_ref();
         let image = ::image::open(path).map_err(|source| AttGanError::Image { path: path.to_path_buf(), source })?;
-        self.prepare(&image).map_err(|e| AttGanError::Shape(format!("{}: {e}", path.display())))
+        self.prepare_framed(&image.to_rgb8()).map_err(|e| AttGanError::Shape(format!("{}: {e}", path.display())))
     }
 
     /// C's probability of each attribute for prepared images, one row per image.

@@ -21,7 +21,7 @@ use crate::config::AttGanConfig;
 use crate::discriminator::Classifier;
 use crate::error::{AttGanError, Result};
 use crate::generator::Generator;
-use crate::pytorch::layout::{StateDict, load_state_dict, state_dict};
+use crate::pytorch::layout::{StateDict, describe_misfits, load_state_dict, state_dict};
 
 /// The `format` metadata of the files this module writes.
 pub const FORMAT: &str = "attgan-export-1";
@@ -98,7 +98,7 @@ pub fn load_safetensors<B: Backend>(path: &Path, device: &B::Device) -> Result<L
         };
     }
     let misfit = |net: &str, m: Vec<crate::pytorch::layout::Misfit>| {
-        fail(m.iter().map(|m| format!("{net}: {m}")).collect::<Vec<_>>().join("; "))
+        fail(describe_misfits(net, &m, "the file does not hold the networks of its own configuration"))
     };
     let generator = load_state_dict(config.init_generator::<B>(device), &g, |_| false).map_err(|m| misfit("G", m))?;
     let classifier = if d.is_empty() {

@@ -6,13 +6,16 @@ use std::path::{Path, PathBuf};
 use burn::tensor::backend::Backend;
 
 use super::infer::{infer_config, pytorch_defaults};
-use super::layout::{Misfit, StateDict, load_state_dict};
+use super::layout::{StateDict, describe_misfits, load_state_dict};
 use super::pth::read_checkpoint;
 use super::setting::Setting;
 use crate::config::AttGanConfig;
 use crate::discriminator::Classifier;
 use crate::error::{AttGanError, Result};
 use crate::generator::Generator;
+
+/// What a misfit between the weights and the configuration usually calls for.
+const SETTING_HINT: &str = "give the checkpoint's setting.txt, or check the flags";
 
 /// What to import besides the checkpoint, and what to override.
 #[derive(Debug, Clone)]
@@ -100,7 +103,7 @@ pub fn import_checkpoint<B: Backend>(path: &Path, options: &ImportOptions, devic
     }
     config.validate()?;
     let generator = load_state_dict(config.init_generator::<B>(device), &checkpoint.g, |_| false)
-        .map_err(|m| weights_error(misfit_message("G", &m)))?;
+        .map_err(|m| weights_error(describe_misfits("G", &m, SETTING_HINT)))?;
     let classifier = match d {
         Some(d) => Some(load_classifier(&config, d, device).map_err(weights_error)?),
         None => None,
@@ -124,20 +127,5 @@ fn load_classifier<B: Backend>(
         ));
     }
     load_state_dict(config.init_classifier::<B>(device), d, |k| k.starts_with("fc_adv."))
-        .map_err(|m| misfit_message("D", &m))
-}
-
-/// The misfits of one network, the first few spelt out.
-fn misfit_message(net: &str, misfits: &[Misfit]) -> String {
-    const SHOWN: usize = 6;
-    let mut lines: Vec<String> = misfits.iter().take(SHOWN).map(|m| format!("  {net}: {m}")).collect();
-    if misfits.len() > SHOWN {
-        lines.push(format!("  ... and {} more", misfits.len() - SHOWN));
-    }
-    format!(
-        "{net}'s weights do not fit the configuration ({} problem{}; give the checkpoint's setting.txt, or check the flags):\n{}",
-        misfits.len(),
-        if misfits.len() == 1 { "" } else { "s" },
-        lines.join("\n")
-    )
+        .map_err(|m| describe_misfits("D", &m, SETTING_HINT))
 }

@@ -129,6 +129,21 @@ impl std::fmt::Display for Misfit {
     }
 }
 
+/// `misfits` of network `net` as one message, the first few spelt out, ending with `hint`.
+pub fn describe_misfits(net: &str, misfits: &[Misfit], hint: &str) -> String {
+    const SHOWN: usize = 6;
+    let mut lines: Vec<String> = misfits.iter().take(SHOWN).map(|m| format!("  {net}: {m}")).collect();
+    if misfits.len() > SHOWN {
+        lines.push(format!("  ... and {} more", misfits.len() - SHOWN));
+    }
+    format!(
+        "{net}'s weights do not fit the configuration ({} problem{}; {hint}):\n{}",
+        misfits.len(),
+        if misfits.len() == 1 { "" } else { "s" },
+        lines.join("\n")
+    )
+}
+
 /// Fills `module` from `dict` (keys without their `G.`/`D.` prefix). Every parameter of the
 /// module must be there with its exact shape; keys of `dict` that the module has no place for
 /// are reported unless `ignore_extra` says so (e.g. D's critic head when loading C alone).
