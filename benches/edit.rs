@@ -2,7 +2,8 @@
 //! available: one encoding and one decoding per image, images already prepared, results back
 //! as 8-bit images. Batch 1 (latency) and 8 by default; add 32 with `ATTGAN_BENCH=long`. And
 //! `slider_move`: one change of an interactive edit of a 640x480 photo (a decoding of the stored
-//! encoding, pasted back into the photo), what the studio pays per slider move.
+//! encoding, pasted back into the photo), what the studio pays per slider move; and
+//! `studio_move_http`: the same move through AttGAN Studio's HTTP API, answer decoded.
 //!
 //! ```text
 //! cargo bench --bench edit
@@ -64,8 +65,74 @@ impl BackendJob for EditJob<'_> {
                 session.paste_back(&face.image)
             })
         });
+        // The same move through AttGAN Studio's HTTP API on this machine's loopback, as the page
+        // makes it: the request, the model's decoding, the face pasted into the page's copy of
+        // the photo (1024x1024 here), both encoded, the answer parsed and both pictures decoded.
+        studio_move(&mut group, editor.with_classifier(config.init_classifier(&device)), selected);
         group.finish();
     }
+}
+
+/// Times one slider move through the studio's HTTP API.
+fn studio_move<B: burn::tensor::backend::Backend>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    editor: Editor<B>,
+    selected: &Selected,
+) {
+    use attgan::studio::{Studio, StudioOptions};
+    use base64::Engine as _;
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+
+    let dir = std::env::temp_dir().join(format!("attgan-bench-studio-{}", std::process::id()));
+    editor.save(&dir).expect("the export is written");
+    let studio = Studio::start(Preference::Only(selected.kind), StudioOptions::new(&dir)).expect("the studio starts");
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let address = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let address = listener.local_addr().expect("an address");
+        tokio::spawn(studio.serve(listener));
+        address
+    });
+    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let post = |path: String, body: Vec<u8>| {
+        let client = client.clone();
+        async move {
+            let request = hyper::Request::post(format!("http://{address}{path}"))
+                .header("content-type", "application/json")
+                .body(Full::new(bytes::Bytes::from(body)))
+                .expect("a request");
+            let response = client.request(request).await.expect("the studio answers");
+            assert!(response.status().is_success(), "{path}: {}", response.status());
+            let body = response.into_body().collect().await.expect("a body").to_bytes();
+            serde_json::from_slice::<serde_json::Value>(&body).expect("JSON")
+        }
+    };
+    let astronaut =
+        image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/attgan-core/tests/fixtures/faces/astronaut-256.png"))
+            .expect("the fixture photo");
+    let photo = astronaut.resize_exact(1024, 1024, image::imageops::FilterType::Triangle);
+    let mut png = std::io::Cursor::new(Vec::new());
+    photo.write_to(&mut png, image::ImageFormat::Png).expect("a PNG");
+    let opened = runtime.block_on(post("/api/photos?name=astronaut.png".into(), png.into_inner()));
+    let id = opened["id"].as_u64().expect("a photo id");
+    let picture = |url: &serde_json::Value| {
+        let (_, b64) = url.as_str().expect("a data URL").split_once(";base64,").expect("base64");
+        image::load_from_memory(&base64::engine::general_purpose::STANDARD.decode(b64).expect("base64"))
+            .expect("a picture")
+    };
+    let mut seq = 0u64;
+    group.bench_function("studio_move_http", |b| {
+        b.iter(|| {
+            seq += 1;
+            let intensity = (seq % 21) as f64 / 10.0 - 1.0;
+            let body = serde_json::json!({ "seq": seq, "edits": [["Blond_Hair", intensity]] }).to_string();
+            let done = runtime.block_on(post(format!("/api/photos/{id}/render"), body.into_bytes()));
+            (picture(&done["face"]), picture(&done["photo"]))
+        })
+    });
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn main() {

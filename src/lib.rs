@@ -12,6 +12,7 @@
 //! - [`backend`]: CUDA, wgpu or the CPU, chosen at run time.
 //! - [`tasks`]: whole jobs (train, edit, evaluate, ...) as plain functions; the examples are thin
 //!   command-line front ends over them.
+//! - `studio` (feature `studio`, on by default): AttGAN Studio, the web editor.
 //!
 #![doc = include_str!("../docs/api.md")]
 
@@ -19,4 +20,6 @@ pub use attgan_core::*;
 pub use attgan_train as train;
 
 pub mod backend;
+#[cfg(feature = "studio")]
+pub mod studio;
 pub mod tasks;

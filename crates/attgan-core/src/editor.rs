@@ -125,6 +125,11 @@ impl<B: Backend> Editor<B> {
         }
     }
 
+    /// The crop for photos without a face, or all photos when alignment is off.
+    pub fn crop(&self) -> Crop {
+        self.crop
+    }
+
     /// With another number of images per forward pass (default 16).
     pub fn with_batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size.max(1);

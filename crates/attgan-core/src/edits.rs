@@ -110,7 +110,8 @@ impl Edits {
     /// G's conditioning vector for an image with 0/1 `source` attributes (in the order of
     /// `names`): the source with the changes applied and, unless disabled, the conflicts of each
     /// switched-on attribute resolved, scaled to +-`thres_int`; then each changed attribute takes
-    /// its own intensity. Fails on an attribute not in `names` or a source of the wrong length.
+    /// its own intensity, with the sign of its final state (later changes win a conflict).
+    /// Fails on an attribute not in `names` or a source of the wrong length.
     pub fn generator_input<S: AsRef<str>>(&self, source: &[f32], names: &[S], thres_int: f64) -> Result<Vec<f32>> {
         if source.len() != names.len() {
             return Err(AttGanError::Shape(format!(
@@ -141,7 +142,10 @@ impl Edits {
         }
         let mut x: Vec<f32> = b.iter().map(|&v| ((2.0 * f64::from(v) - 1.0) * thres_int) as f32).collect();
         for (i, v) in intensities {
-            x[i] = v as f32;
+            // The sign follows the attribute's final state, as the official multi mode's
+            // `att_b_ * test_int / thres_int` does: a change that a later one's conflict rule
+            // switched off (Bangs, then Bald) keeps its intensity but turns negative.
+            x[i] = if b[i] >= 0.5 { v.abs() } else { -v.abs() } as f32;
         }
         Ok(x)
     }

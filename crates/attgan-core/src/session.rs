@@ -53,8 +53,14 @@ impl<B: Backend> EditSession<B> {
     /// Frames `photo` as `editor` does, takes its attributes from `source` (0/1 per attribute)
     /// or else from C, and encodes it.
     pub fn new(editor: &Editor<B>, photo: RgbImage, source: Option<Vec<f32>>) -> Result<Self> {
-        let size = editor.config().image_size as u32;
         let framing = editor.framing(&photo);
+        Self::framed(editor, photo, framing, source)
+    }
+
+    /// As [`EditSession::new`], framed as given (from [`Editor::framing`] already called, or by
+    /// a crop of the caller's choosing) instead of by the editor.
+    pub fn framed(editor: &Editor<B>, photo: RgbImage, framing: Framing, source: Option<Vec<f32>>) -> Result<Self> {
+        let size = editor.config().image_size as u32;
         let face = preprocess(&photo, framing.crop, size, false)?;
         let source = match source {
             Some(s) if s.len() == editor.config().n_attrs() => s,

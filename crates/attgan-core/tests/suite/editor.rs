@@ -175,6 +175,12 @@ fn the_three_modes_build_the_official_conditioning_vectors() {
     // Multi: Bald on removes Bangs (conflict rule); Blond on removes Black; each set value is kept.
     let multi: Edits = "Bald=1, Blond_Hair=2".parse().unwrap();
     assert_eq!(multi.generator_input(&source, &names, t).unwrap(), vec![1.0, -0.5, -0.5, 2.0]);
+    // A later change wins a conflict: Bangs set on, then Bald on turns it off at the same
+    // intensity (as the official multi mode: the sign follows the final attribute).
+    let later: Edits = "Bangs=0.8, Bald=1".parse().unwrap();
+    assert_eq!(later.generator_input(&source, &names, t).unwrap(), vec![1.0, -0.8, 0.5, -0.5]);
+    let earlier: Edits = "Bald=1, Bangs=0.8".parse().unwrap();
+    assert_eq!(earlier.generator_input(&source, &names, t).unwrap(), vec![-1.0, 0.8, 0.5, -0.5]);
     // An empty edit reconstructs: the source at +-thres_int.
     assert_eq!(Edits::new().generator_input(&source, &names, t).unwrap(), vec![-0.5, 0.5, 0.5, -0.5]);
     // Slide: evenly spaced values, no conflict rules (Black_Hair stays on).
