@@ -338,3 +338,25 @@ async fn dataset_images_open_with_their_annotations() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body["error"].as_str().unwrap().contains("image index 100000: the test split has"), "{body}");
 }
+
+#[test]
+fn a_phone_photo_is_turned_upright_by_its_exif_orientation_and_scaled_to_the_working_size() {
+    use attgan::studio::api::decode_photo;
+    use image::ImageEncoder;
+    // 40x20, left half red, right half blue, saved as a phone does: pixels as the sensor read
+    // them, and EXIF orientation 6 ("rotate 90 degrees clockwise to display").
+    let sensor = RgbImage::from_fn(40, 20, |x, _| if x < 20 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) });
+    let mut exif = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+    exif.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+    let mut jpeg = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95);
+    encoder.set_exif_metadata(exif).unwrap();
+    encoder.write_image(sensor.as_raw(), 40, 20, image::ExtendedColorType::Rgb8).unwrap();
+    let (upright, scaled) = decode_photo(&jpeg, "phone.jpg", 1_000_000, 4096).unwrap();
+    assert_eq!((upright.dimensions(), scaled), ((20, 40), None));
+    // Turned clockwise: the sensor's left (red) is now on top.
+    assert!(upright.get_pixel(10, 5)[0] > 200 && upright.get_pixel(10, 35)[2] > 200);
+    // Over the working size: scaled to it on the long side, the original size reported.
+    let (small, scaled) = decode_photo(&jpeg, "phone.jpg", 1_000_000, 16).unwrap();
+    assert_eq!((small.dimensions(), scaled), ((8, 16), Some((20, 40))));
+}
