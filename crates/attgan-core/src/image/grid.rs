@@ -26,8 +26,8 @@ impl SampleGrid {
         Self { labels: labels.into_iter().map(Into::into).collect(), rows: Vec::new(), zoom: 1 }
     }
 
-    /// Draws every cell `zoom` times larger (nearest neighbour), so that small images stay
-    /// visible and their labels readable.
+    /// Draws every cell at least `zoom` times larger (nearest neighbour), so that small images
+    /// stay visible; the grid zooms further by itself where a label needs the room.
     pub fn with_zoom(mut self, zoom: u32) -> Self {
         self.zoom = zoom.max(1);
         self
@@ -68,12 +68,27 @@ impl SampleGrid {
         self.rows.is_empty()
     }
 
-    /// The picture: the header (labels split at '_' onto lines, cut to the cell width), then
-    /// the rows, with a white 2-pixel gap around every cell.
+    /// The size of a cell in the picture: the images' size times the zoom, the zoom raised when
+    /// needed so that the longest word of any label fits over its cell (at 32 pixels,
+    /// "Reconstruction" takes 112: such a grid is drawn 4 times larger).
+    pub fn cell_size(&self) -> (u32, u32) {
+        let (w, h) = self.rows.first().map(|r| r[0].dimensions()).unwrap_or((64, 64));
+        let needed = self.longest_word() * GLYPH; // the longest word's pixels at the smallest letters
+        let zoom = self.zoom.max(needed.div_ceil(w.max(1))).max(1);
+        (w * zoom, h * zoom)
+    }
+
+    /// The number of characters in the longest word of the labels (words split at '_' and ' ').
+    fn longest_word(&self) -> u32 {
+        self.labels.iter().flat_map(|l| l.split(['_', ' '])).map(|w| w.chars().count() as u32).max().unwrap_or(0)
+    }
+
+    /// The picture: the header (labels split at '_' onto lines, every word whole), then the
+    /// rows, with a white 2-pixel gap around every cell.
     pub fn render(&self) -> RgbImage {
-        let (cw, ch) = self.rows.first().map(|r| r[0].dimensions()).unwrap_or((64, 64));
-        let (cw, ch) = (cw * self.zoom, ch * self.zoom);
-        let scale = (cw / 128).max(1);
+        let (cw, ch) = self.cell_size();
+        // Larger letters over large cells, as long as the longest word still fits.
+        let scale = (cw / 128).min(cw / (self.longest_word() * GLYPH).max(1)).max(1);
         let max_chars = (cw / (GLYPH * scale)).max(1) as usize;
         let lines: Vec<Vec<String>> = self.labels.iter().map(|l| wrap(l, max_chars)).collect();
         let n_lines = lines.iter().map(Vec::len).max().unwrap_or(0) as u32;
@@ -95,7 +110,7 @@ impl SampleGrid {
             let y0 = header + GAP + i as u32 * (ch + GAP);
             for (j, img) in row.iter().enumerate() {
                 let x0 = GAP + j as u32 * (cw + GAP);
-                if self.zoom == 1 {
+                if (cw, ch) == img.dimensions() {
                     ::image::imageops::replace(&mut out, img, x0 as i64, y0 as i64);
                 } else {
                     let big = ::image::imageops::resize(img, cw, ch, ::image::imageops::FilterType::Nearest);
@@ -115,7 +130,7 @@ impl SampleGrid {
 /// Splits a column label at '_' (and ' ') into header lines of at most `max_chars` characters,
 /// joining short words back onto one line and cutting a word longer than a line: how
 /// [`SampleGrid::render`] fits long attribute names such as `Mouth_Slightly_Open` over a narrow
-/// cell. Public so that the layout can be checked without reading pixels.
+/// cell (its cells are always wide enough for the longest word, so it cuts none). Public so that the layout can be checked without reading pixels.
 pub fn wrap(label: &str, max_chars: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for word in label.split(['_', ' ']).filter(|w| !w.is_empty()) {

@@ -55,7 +55,8 @@ fn mixed_sizes_are_rejected() {
 
 #[test]
 fn grid_lays_out_cells_under_a_labelled_header() {
-    let labels = ["Input", "Reconstruction", "Mouth_Slightly_Open"];
+    // Every word of these fits over a 64-pixel cell ("Slightly": 8 letters of 8 pixels).
+    let labels = ["Input", "Bald", "Mouth_Slightly_Open"];
     let mut grid = SampleGrid::new(labels);
     let rows: Vec<Vec<RgbImage>> = (0..2).map(|r| (0..3).map(|c| pattern(64, 64, r * 3 + c)).collect()).collect();
     for row in &rows {
@@ -84,6 +85,40 @@ fn grid_lays_out_cells_under_a_labelled_header() {
             .filter(|&(x, y)| out.get_pixel(x, y).0 == [0, 0, 0])
             .count();
         assert!(ink > 20, "column {c} label drawn ({ink} dark pixels)");
+    }
+}
+
+#[test]
+fn every_label_is_readable_whole_at_every_size() {
+    let labels = ["Input", "Reconstruction", "Mouth_Slightly_Open", "Bangs"];
+    for side in [16, 32, 64, 96, 128, 256] {
+        let mut grid = SampleGrid::new(labels);
+        grid.push_row((0..4).map(|c| pattern(side, side, c)).collect()).unwrap();
+        let (cw, ch) = grid.cell_size();
+        // "Reconstruction" is 14 letters of 8 pixels: the cells zoom to fit it, by whole steps.
+        assert!(cw >= 14 * 8 && cw % side == 0 && cw == ch, "{side}: cells of {cw}x{ch}");
+        assert!(cw < 14 * 8 + side || cw == side, "{side}: no more zoom than needed ({cw})");
+        let out = grid.render();
+        assert_eq!(out.width(), 2 + 4 * (cw + 2));
+        // The header of the Reconstruction column holds its 14 letters on one line: ink spans
+        // at least 13 letters' width.
+        let header = out.height() - 2 - (ch + 2);
+        let x0 = 2 + cw + 2;
+        let inked: Vec<u32> =
+            (x0..x0 + cw).filter(|&x| (0..header).any(|y| out.get_pixel(x, y).0 == [0, 0, 0])).collect();
+        let span = inked.last().unwrap() - inked.first().unwrap() + 1;
+        assert!(span >= 13 * 8, "{side}: the label spans {span} pixels");
+        // The zoomed cell is the image, each pixel repeated.
+        let z = cw / side;
+        let cell = pattern(side, side, 0);
+        let y0 = header + 2;
+        for (x, y) in [(0, 0), (side - 1, side - 1), (side / 3, side / 2)] {
+            assert_eq!(out.get_pixel(2 + x * z, y0 + y * z), cell.get_pixel(x, y), "{side}");
+        }
+    }
+    // Lines as long as the longest word (what render's cells always hold at least) cut none.
+    for label in labels {
+        assert_eq!(wrap(label, 14).join(" "), label.replace('_', " "), "{label}");
     }
 }
 

@@ -26,11 +26,16 @@ fn grid_columns_are_input_reconstruction_and_each_flip() {
     let grid = edit_grid(&g, &config, x.clone(), &attrs, 1.5).unwrap();
     assert_eq!(grid.len(), 2);
     let out = grid.render();
-    assert_eq!(out.width(), 2 + 5 * 18);
+    // 16-pixel cells drawn 7 times larger, so that "Reconstruction" (112 pixels) fits over one.
+    let (cw, ch) = grid.cell_size();
+    assert_eq!((cw, ch), (112, 112));
+    assert_eq!(out.width(), 2 + 5 * (cw + 2));
 
     // Re-derive each cell independently and find it in the rendered grid.
-    let header = out.height() - 2 - 2 * 18;
-    let cell = |row: u32, col: u32, x0: u32, y0: u32| *out.get_pixel(2 + col * 18 + x0, header + 2 + row * 18 + y0);
+    let header = out.height() - 2 - 2 * (ch + 2);
+    let cell = |row: u32, col: u32, x0: u32, y0: u32| {
+        *out.get_pixel(2 + col * (cw + 2) + x0 * 7, header + 2 + row * (ch + 2) + y0 * 7)
+    };
     let inputs = tensor_to_batch(x.clone());
     let rows = |r: Vec<Vec<f32>>| Tensor::<B, 2>::from_data(TensorData::new(r.concat(), [2, 3]), &device);
     let rec = tensor_to_batch(g.forward(x.clone(), to_generator_input(rows(attrs.clone()), 0.5)));

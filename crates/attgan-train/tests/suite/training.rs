@@ -122,7 +122,8 @@ fn a_short_run_writes_metrics_curves_samples_checkpoints_and_g() {
     assert!(curves.width() > 1000 && curves.height() > 500);
     for name in ["step-0000004", "step-0000008", "step-0000012", "epoch-0001", "epoch-0002"] {
         let grid = image::open(out.join("samples").join(format!("{name}.png"))).unwrap();
-        assert_eq!(grid.width(), 2 + 15 * (16 + 2), "{name}: input, reconstruction and 13 edits");
+        // 16-pixel images drawn 7 times larger, so that "Reconstruction" fits over its cell.
+        assert_eq!(grid.width(), 2 + 15 * (7 * 16 + 2), "{name}: input, reconstruction and 13 edits");
     }
 
     // Checkpoints after steps 4, 6 (epoch 1), 8, 12 (= 12, epoch 2): the last two are kept.
