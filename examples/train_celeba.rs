@@ -82,7 +82,12 @@ struct Args {
     /// No random left-right flips.
     #[arg(long)]
     no_flip: bool,
-    /// Continue the run in --out from its latest checkpoint (same model, batch size, n_d, seed).
+    /// How the targets enter G: none (+-thres_int, the paper's), uniform or truncated_normal
+    /// (AttGAN-Tensorflow v1's --b_distribution) [default: none].
+    #[arg(long)]
+    b_distribution: Option<attgan::attributes::TargetDistribution>,
+    /// Continue the run in --out from its latest checkpoint (same model, batch size, n_d, seed,
+    /// b_distribution).
     #[arg(long)]
     resume: bool,
     #[command(flatten)]
@@ -131,6 +136,7 @@ fn options(args: &Args, synthetic: bool) -> Result<TrainingConfig, TrainError> {
         keep_checkpoints: args.keep_checkpoints.unwrap_or(base.keep_checkpoints),
         workers: args.workers.unwrap_or(base.workers),
         hflip: !args.no_flip,
+        b_distribution: args.b_distribution.unwrap_or(base.b_distribution),
         ..base
     };
     c.validate()?;

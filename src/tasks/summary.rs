@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use attgan_core::attributes::{permuted_targets, to_generator_input};
+use attgan_core::attributes::{Targets, permuted_targets, to_generator_input};
 use attgan_core::editor::save_export;
 use attgan_core::summary::{group, trainable_params};
 use attgan_core::{AttGanConfig, LossConfig};
@@ -84,7 +84,7 @@ impl BackendJob for SummaryJob {
         );
 
         let t = Instant::now();
-        let (g_loss, _) = losses.generator_loss(&g, &d, xa, a, b, config.thres_int);
+        let (g_loss, _) = losses.generator_loss(&g, &d, xa, a, Targets::new(b, config.thres_int), config.thres_int);
         let _grads = g_loss.total.clone().backward();
         let g_total: f64 = f(g_loss.total);
         let g_time = t.elapsed().as_secs_f64();

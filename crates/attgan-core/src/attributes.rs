@@ -192,6 +192,55 @@ pub fn to_generator_input<B: Backend, const D: usize>(att: Tensor<B, D>, thres_i
     att.mul_scalar(2.0).sub_scalar(1.0).mul_scalar(thres_int)
 }
 
+pub use crate::config::TargetDistribution;
+
+/// G's input for the training targets `b` ([N, n_attrs], 0/1): (2b - 1) * thres_int, each
+/// element scaled by a draw from `distribution` (exactly [`to_generator_input`] for
+/// [`TargetDistribution::None`], drawing nothing from `rng`).
+pub fn target_input<B: Backend, R: Rng + ?Sized>(
+    b: Tensor<B, 2>,
+    thres_int: f64,
+    distribution: TargetDistribution,
+    rng: &mut R,
+) -> Tensor<B, 2> {
+    let dims = b.dims();
+    let input = to_generator_input(b, thres_int);
+    match distribution.scales(dims[0] * dims[1], rng) {
+        None => input,
+        Some(scales) => {
+            let device = input.device();
+            input * Tensor::<B, 2>::from_data(TensorData::new(scales, dims), &device)
+        }
+    }
+}
+
+/// A generator step's targets: the 0/1 attributes `b` that the attribute loss asks for, and
+/// what G is given for them.
+#[derive(Debug, Clone)]
+pub struct Targets<B: Backend> {
+    /// The 0/1 targets.
+    pub b: Tensor<B, 2>,
+    /// G's input for them.
+    pub input: Tensor<B, 2>,
+}
+
+impl<B: Backend> Targets<B> {
+    /// The paper's: G is given (2b - 1) * thres_int.
+    pub fn new(b: Tensor<B, 2>, thres_int: f64) -> Self {
+        Self { input: to_generator_input(b.clone(), thres_int), b }
+    }
+
+    /// G's input drawn from `distribution` ([`target_input`]).
+    pub fn drawn<R: Rng + ?Sized>(
+        b: Tensor<B, 2>,
+        thres_int: f64,
+        distribution: TargetDistribution,
+        rng: &mut R,
+    ) -> Self {
+        Self { input: target_input(b.clone(), thres_int, distribution, rng), b }
+    }
+}
+
 /// G's input for an edit at test time: (2b - 1) * thres_int for every attribute, except that the
 /// edited one is scaled by test_int / thres_int, i.e. becomes +-test_int (the official
 /// `test_int`; values above 1 exaggerate the edit).

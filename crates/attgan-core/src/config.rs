@@ -50,6 +50,64 @@ impl Nonlinearity {
     }
 }
 
+/// How the training targets b enter G: AttGAN-Tensorflow v1's `--b_distribution`
+/// (train.py at 4b00e6c, lines 46 and 108-113). Each target element is
+/// (2b - 1) * thres_int times a random scale drawn per element and per step; the attribute loss
+/// still asks for b itself.
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum TargetDistribution {
+    /// Scale 1: the targets are +-thres_int (`none`, the paper's and the default).
+    None,
+    /// Scale 2u, u uniform in [0, 1): `(2b - 1) * U[0, 1) * (2 * thres_int)` (`uniform`).
+    Uniform,
+    /// Scale (t + 2) / 2, t a standard normal re-drawn beyond +-2: `(2b - 1) * (t + 2) / 4 *
+    /// (2 * thres_int)` (`truncated_normal`, TensorFlow's truncated normal).
+    TruncatedNormal,
+}
+
+impl TargetDistribution {
+    /// The name AttGAN-Tensorflow's flag uses: `none`, `uniform`, `truncated_normal`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Uniform => "uniform",
+            Self::TruncatedNormal => "truncated_normal",
+        }
+    }
+
+    /// `n` scales drawn from `rng` (none for [`TargetDistribution::None`], which draws nothing).
+    pub fn scales<R: rand::Rng + ?Sized>(self, n: usize, rng: &mut R) -> Option<Vec<f32>> {
+        use rand_distr::{Distribution, StandardNormal};
+        match self {
+            Self::None => None,
+            Self::Uniform => Some((0..n).map(|_| 2.0 * rng.random::<f32>()).collect()),
+            Self::TruncatedNormal => Some(
+                (0..n)
+                    .map(|_| {
+                        loop {
+                            let t: f32 = StandardNormal.sample(rng);
+                            if t.abs() <= 2.0 {
+                                break (t + 2.0) / 2.0;
+                            }
+                        }
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl std::str::FromStr for TargetDistribution {
+    type Err = crate::error::AttGanError;
+    fn from_str(s: &str) -> crate::error::Result<Self> {
+        [Self::None, Self::Uniform, Self::TruncatedNormal].into_iter().find(|d| d.name() == s).ok_or_else(|| {
+            crate::error::AttGanError::InvalidConfig(format!(
+                "b_distribution `{s}`: expected none, uniform or truncated_normal"
+            ))
+        })
+    }
+}
+
 /// The AttGAN architecture. [`AttGanConfig::default`] is the paper's 128x128 model with the
 /// 13 default CelebA attributes, one shortcut and one injection layer.
 #[derive(Config, Debug, PartialEq)]

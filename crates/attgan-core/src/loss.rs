@@ -15,7 +15,7 @@ use burn::tensor::activation::log_sigmoid;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Distribution, Tensor};
 
-use crate::attributes::to_generator_input;
+use crate::attributes::{Targets, to_generator_input};
 use crate::discriminator::Discriminator;
 use crate::generator::Generator;
 
@@ -347,8 +347,9 @@ impl LossConfig {
         self.discriminator_loss_with_alpha(d, xa, xb, a, alpha)
     }
 
-    /// The G-loss for real images `xa` with attributes `a` and targets `b` (both 0/1,
-    /// [N, n_attrs]); G sees them as (2a - 1) * `thres_int`. The edit and the reconstruction
+    /// The G-loss for real images `xa` with attributes `a` (0/1, [N, n_attrs]) and `targets`
+    /// (0/1 and G's input for them: [`Targets::new`] for the paper's (2b - 1) * `thres_int`);
+    /// G sees `a` as (2a - 1) * `thres_int`. The edit and the reconstruction
     /// share one encoding. Gradients reach D as well: step only G's parameters with them.
     pub fn generator_loss<B: Backend>(
         &self,
@@ -356,16 +357,16 @@ impl LossConfig {
         d: &Discriminator<B>,
         xa: Tensor<B, 4>,
         a: Tensor<B, 2>,
-        b: Tensor<B, 2>,
+        targets: Targets<B>,
         thres_int: f64,
     ) -> (GeneratorLoss<B>, GeneratorPass<B>) {
         let zs = g.encode(xa.clone());
-        let xb = g.decode(&zs, to_generator_input(b.clone(), thres_int));
+        let xb = g.decode(&zs, targets.input);
         let xa_rec = g.decode(&zs, to_generator_input(a, thres_int));
         let (fake_scores, fake_logits) = d.forward(xb.clone());
         let loss = self.generator_total(
             wgan_generator(fake_scores),
-            attribute_bce(fake_logits, b),
+            attribute_bce(fake_logits, targets.b),
             reconstruction_l1(xa_rec.clone(), xa),
         );
         (loss, GeneratorPass { xb, xa_rec })

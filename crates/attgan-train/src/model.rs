@@ -5,6 +5,7 @@
 //! parameter, so restricting each step's gradients to one network
 //! (`GradientsParams::from_grads(grads, &model.d)`) makes it behave as two Adams.
 
+use attgan_core::attributes::TargetDistribution;
 use attgan_core::{AttGanConfig, Discriminator, Generator, LossConfig};
 use burn::module::Module;
 use burn::optim::AdamConfig;
@@ -56,11 +57,19 @@ pub struct StepSettings {
     pub thres_int: f64,
     /// Mirror each real image left-right with probability 1/2 (AttGAN's augmentation).
     pub hflip: bool,
+    /// How the targets enter G (AttGAN-Tensorflow's `b_distribution`).
+    pub b_distribution: TargetDistribution,
 }
 
 impl StepSettings {
     /// The paper's settings: lr 2e-4, the default loss weights, thres_int 0.5, random flips.
     pub fn paper() -> Self {
-        Self { lr: 2e-4, losses: LossConfig::default(), thres_int: 0.5, hflip: true }
+        Self {
+            lr: 2e-4,
+            losses: LossConfig::default(),
+            thres_int: 0.5,
+            hflip: true,
+            b_distribution: TargetDistribution::None,
+        }
     }
 }

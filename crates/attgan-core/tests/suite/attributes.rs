@@ -127,3 +127,41 @@ fn generator_input_scaling() {
     assert_eq!(edit_input(&[1.0, 0.0, 1.0], 1, 0.5, 1.0), vec![0.5, -1.0, 0.5]);
     assert_eq!(edit_input(&[1.0, 1.0], 1, 0.5, 1.5), vec![0.5, 1.5]);
 }
+
+#[test]
+fn target_distributions_scale_as_attgan_tensorflow_v1_draws_them() {
+    use rand::Rng;
+    let n = 40_000;
+    let mean = |v: &[f32]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+    // none: scale 1, nothing drawn.
+    let mut rng = StdRng::seed_from_u64(1);
+    assert_eq!(TargetDistribution::None.scales(n, &mut rng), None);
+    assert_eq!(rng.random::<u64>(), StdRng::seed_from_u64(1).random::<u64>(), "none draws nothing");
+    // uniform: (2b-1) * U[0,1) * 2 * thres_int, a scale 2u in [0, 2), mean 1, variance 1/3.
+    let u = TargetDistribution::Uniform.scales(n, &mut rng).unwrap();
+    assert!(u.iter().all(|&s| (0.0..2.0).contains(&s)));
+    assert!((mean(&u) - 1.0).abs() < 0.01, "{}", mean(&u));
+    let var = u.iter().map(|&s| (f64::from(s) - 1.0).powi(2)).sum::<f64>() / n as f64;
+    assert!((var - 1.0 / 3.0).abs() < 0.01, "{var}");
+    // truncated_normal: (2b-1) * (t + 2) / 4 * 2 * thres_int, t normal re-drawn beyond +-2: a
+    // scale in [0, 2], mean 1, standard deviation 0.8796 / 2 (the truncated normal's, halved).
+    let t = TargetDistribution::TruncatedNormal.scales(n, &mut rng).unwrap();
+    assert!(t.iter().all(|&s| (0.0..=2.0).contains(&s)));
+    assert!((mean(&t) - 1.0).abs() < 0.01, "{}", mean(&t));
+    let sd = (t.iter().map(|&s| (f64::from(s) - 1.0).powi(2)).sum::<f64>() / n as f64).sqrt();
+    assert!((sd - 0.8796 / 2.0).abs() < 0.01, "{sd}");
+    // G's input keeps each target's sign, scaled by thres_int.
+    let b = Tensor::<Flex, 2>::from_data(TensorData::new(vec![1.0f32, 0.0, 0.0, 1.0], [2, 2]), &Default::default());
+    for d in [TargetDistribution::None, TargetDistribution::Uniform, TargetDistribution::TruncatedNormal] {
+        let x: Vec<f32> = target_input(b.clone(), 0.5, d, &mut rng).into_data().into_vec().unwrap();
+        assert!(
+            x[0] >= 0.0 && x[1] <= 0.0 && x[2] <= 0.0 && x[3] >= 0.0 && x.iter().all(|v| v.abs() <= 1.0),
+            "{d:?}: {x:?}"
+        );
+        assert_eq!(d.name().parse::<TargetDistribution>().unwrap(), d);
+    }
+    let x: Vec<f32> = target_input(b, 0.5, TargetDistribution::None, &mut rng).into_data().into_vec().unwrap();
+    assert_eq!(x, vec![0.5, -0.5, -0.5, 0.5]);
+    let err = "normal".parse::<TargetDistribution>().unwrap_err().to_string();
+    assert!(err.contains("`normal`") && err.contains("truncated_normal"), "{err}");
+}

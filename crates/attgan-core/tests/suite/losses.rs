@@ -1,6 +1,6 @@
 //! Each loss term against values computed by hand, and the weighted totals.
 
-use attgan_core::attributes::to_generator_input;
+use attgan_core::attributes::{Targets, to_generator_input};
 use attgan_core::loss::{
     attribute_bce, gradient_penalty_at, interpolate, reconstruction_l1, wgan_critic, wgan_generator,
 };
@@ -160,7 +160,8 @@ fn generator_loss_shares_one_encoding_for_edit_and_reconstruction() {
     let xa = Tensor::<B, 4>::random([2, 3, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
     let a = t2(&[&[1.0, 0.0, 1.0], &[0.0, 1.0, 0.0]]);
     let b = t2(&[&[0.0, 1.0, 0.0], &[1.0, 0.0, 1.0]]);
-    let (loss, pass) = LossConfig::default().generator_loss(&g, &d, xa.clone(), a.clone(), b.clone(), 0.5);
+    let (loss, pass) =
+        LossConfig::default().generator_loss(&g, &d, xa.clone(), a.clone(), Targets::new(b.clone(), 0.5), 0.5);
 
     let xb = g.forward(xa.clone(), to_generator_input(b.clone(), 0.5));
     let rec = g.forward(xa.clone(), to_generator_input(a, 0.5));

@@ -1,6 +1,7 @@
 //! [`TrainingConfig`]: every option of a run, with the paper's defaults, saved beside the run as
 //! `training.json` so that a resumed run can be checked against it.
 
+use attgan_core::attributes::TargetDistribution;
 use attgan_core::{AttGanConfig, LossConfig};
 use burn::config::Config;
 
@@ -36,6 +37,10 @@ pub struct TrainingConfig {
     /// Random left-right flips of the training images.
     #[config(default = true)]
     pub hflip: bool,
+    /// How the training targets enter G: +-thres_int (`None`, the paper's), or scaled per
+    /// element by a uniform or truncated-normal draw (AttGAN-Tensorflow v1's `--b_distribution`).
+    #[config(default = "TargetDistribution::None")]
+    pub b_distribution: TargetDistribution,
     /// Intensity of a flipped attribute in sample grids (the official test script's 1.0).
     #[config(default = 1.0)]
     pub test_int: f64,
@@ -70,6 +75,12 @@ impl TrainingConfig {
         let mut json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         if let Some(model) = json.get_mut("model") {
             attgan_core::config::upgrade_json(model);
+        }
+        // Runs written before the option existed trained with the paper's targets.
+        if let Some(object) = json.as_object_mut() {
+            object
+                .entry("b_distribution")
+                .or_insert_with(|| serde_json::to_value(TargetDistribution::None).expect("a unit variant"));
         }
         serde_json::from_value(json).map_err(|e| e.to_string())
     }
@@ -113,7 +124,13 @@ impl TrainingConfig {
 
     /// The step settings of the Learner's model.
     pub fn step_settings(&self) -> StepSettings {
-        StepSettings { lr: self.lr, losses: self.losses.clone(), thres_int: self.model.thres_int, hflip: self.hflip }
+        StepSettings {
+            lr: self.lr,
+            losses: self.losses.clone(),
+            thres_int: self.model.thres_int,
+            hflip: self.hflip,
+            b_distribution: self.b_distribution,
+        }
     }
 
     /// The options a resumed run must share with the run it continues, as (name, old, new).
@@ -128,6 +145,7 @@ impl TrainingConfig {
         check("batch_size", saved.batch_size.to_string(), self.batch_size.to_string());
         check("n_d", saved.n_d.to_string(), self.n_d.to_string());
         check("seed", saved.seed.to_string(), self.seed.to_string());
+        check("b_distribution", saved.b_distribution.name().into(), self.b_distribution.name().into());
         conflicts
     }
 }

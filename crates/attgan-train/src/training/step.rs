@@ -4,7 +4,7 @@
 //! validation).
 
 use attgan_core::Phase;
-use attgan_core::attributes::{permuted_targets, to_generator_input};
+use attgan_core::attributes::{Targets, permuted_targets, to_generator_input};
 use burn::module::Module;
 use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::backend::{AutodiffBackend, Backend};
@@ -29,17 +29,19 @@ fn value<B: Backend>(t: Tensor<B, 1>) -> f64 {
     t.into_scalar().elem()
 }
 
-/// A step's real images and targets: `xa` mirrored where the coins say (with `hflip`), and the
-/// attribute vectors `a` permuted within the batch. Both steps draw from `rng` in this order, so
-/// a step's randomness is fixed by its seed.
+/// A step's real images and targets: `xa` mirrored where the coins say (with `hflip`), the
+/// attribute vectors `a` permuted within the batch, and G's input for them drawn from the
+/// settings' target distribution. Both steps draw from `rng` in this order, so a step's
+/// randomness is fixed by its seed.
 fn step_inputs<B: Backend, R: Rng + ?Sized>(
     settings: &StepSettings,
     xa: Tensor<B, 4>,
     a: &Tensor<B, 2>,
     rng: &mut R,
-) -> (Tensor<B, 4>, Tensor<B, 2>) {
+) -> (Tensor<B, 4>, Targets<B>) {
     let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
-    (xa, permuted_targets(a.clone(), rng))
+    let b = permuted_targets(a.clone(), rng);
+    (xa, Targets::drawn(b, settings.thres_int, settings.b_distribution, rng))
 }
 
 /// The critic's gradients (restricted to D/C) and losses on real images `xa` with 0/1
@@ -56,7 +58,7 @@ pub fn critic_grads<B: AutodiffBackend, R: Rng + ?Sized>(
     // G runs untracked: its graph would only be thrown away by the detach. Its BatchNorm still
     // uses batch statistics and updates the shared running ones (training mode).
     let g = model.g.clone().no_grad();
-    let xb = g.forward(xa.clone(), to_generator_input(b, settings.thres_int)).detach();
+    let xb = g.forward(xa.clone(), b.input).detach();
     let loss = settings.losses.discriminator_loss(&model.d, xa, xb, a);
     let terms = loss.terms();
     let grads = GradientsParams::from_grads(loss.total.backward(), &model.d);

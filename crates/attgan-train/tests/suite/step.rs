@@ -2,7 +2,7 @@
 
 use attgan_core::AttGanConfig;
 use attgan_core::Term;
-use attgan_core::attributes::{permuted_targets, to_generator_input};
+use attgan_core::attributes::{TargetDistribution, Targets, permuted_targets, to_generator_input};
 use attgan_train::training::step::{critic_step, generator_step};
 use attgan_train::{AttGan, StepSettings, adam};
 use burn::backend::{Autodiff, Flex};
@@ -69,32 +69,40 @@ fn small() -> AttGanConfig {
 }
 
 /// The generator step runs D untracked (no weight gradients for D); G's update must be the one
-/// the fully tracked loss gives.
+/// the fully tracked loss gives, with the targets drawn as the settings' `b_distribution` says.
 #[test]
 fn generator_step_with_untracked_critic_updates_g_as_the_tracked_loss_does() {
     let _lock = crate::common::rng_lock();
     let device = Default::default();
     B::seed(&device, 3);
     let model = AttGan::<B>::new(&small(), &device);
-    let settings = StepSettings { hflip: false, ..StepSettings::paper() };
     let xa = Tensor::<B, 4>::random([4, 3, 16, 16], Distribution::Uniform(-1.0, 1.0), &device);
     let a = Tensor::<B, 2>::random([4, 2], Distribution::Bernoulli(0.5), &device);
+    let mut updates = Vec::new();
+    for b_distribution in [TargetDistribution::None, TargetDistribution::Uniform, TargetDistribution::TruncatedNormal] {
+        let settings = StepSettings { hflip: false, b_distribution, ..StepSettings::paper() };
+        let mut optim = adam().init();
+        let (stepped, _) =
+            generator_step(model.clone(), &mut optim, &settings, xa.clone(), a.clone(), &mut StdRng::seed_from_u64(9));
 
-    let mut optim = adam().init();
-    let (stepped, _) =
-        generator_step(model.clone(), &mut optim, &settings, xa.clone(), a.clone(), &mut StdRng::seed_from_u64(9));
+        let mut rng = StdRng::seed_from_u64(9);
+        let b = permuted_targets(a.clone(), &mut rng);
+        let targets = Targets::drawn(b, settings.thres_int, b_distribution, &mut rng);
+        let (loss, _) =
+            settings.losses.generator_loss(&model.g, &model.d, xa.clone(), a.clone(), targets, settings.thres_int);
+        let grads = GradientsParams::from_grads(loss.total.backward(), &model.g);
+        let mut optim = adam().init();
+        let reference = optim.step(settings.lr, model.clone(), grads);
 
-    let mut rng = StdRng::seed_from_u64(9);
-    let b = permuted_targets(a.clone(), &mut rng);
-    let (loss, _) = settings.losses.generator_loss(&model.g, &model.d, xa, a, b, settings.thres_int);
-    let grads = GradientsParams::from_grads(loss.total.backward(), &model.g);
-    let mut optim = adam().init();
-    let reference = optim.step(settings.lr, model, grads);
-
-    let (got, want) = (params(&stepped.g), params(&reference.g));
-    assert_eq!(got.len(), want.len());
-    let worst = got.iter().zip(&want).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-    assert!(worst < 1e-6, "G's updates differ by up to {worst}");
+        let (got, want) = (params(&stepped.g), params(&reference.g));
+        assert_eq!(got.len(), want.len());
+        let worst = got.iter().zip(&want).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-6, "{b_distribution:?}: G's updates differ by up to {worst}");
+        updates.push(got);
+    }
+    // The distributions do change what G is given, and so its update.
+    assert_ne!(updates[0], updates[1]);
+    assert_ne!(updates[1], updates[2]);
 }
 
 /// The critic step runs G untracked; G must still be in training mode there: batch statistics,

@@ -258,3 +258,19 @@ fn the_critic_schedule_is_n_d_critic_steps_then_one_generator_step() {
     let one: Vec<Phase> = (0..4).map(|step| CriticSchedule { n_d: 1 }.phase(step)).collect();
     assert_eq!(one, [c, g, c, g]);
 }
+
+#[test]
+fn a_training_json_written_before_b_distribution_existed_reads_with_the_papers_targets() {
+    use attgan_core::attributes::TargetDistribution;
+    use burn::config::Config;
+    let dir = out_dir("old-training-json");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("training.json");
+    let config = TrainingConfig { b_distribution: TargetDistribution::TruncatedNormal, ..tiny() };
+    config.save(&path).unwrap();
+    assert_eq!(TrainingConfig::read(&path).unwrap().b_distribution, TargetDistribution::TruncatedNormal);
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json.as_object_mut().unwrap().remove("b_distribution");
+    std::fs::write(&path, json.to_string()).unwrap();
+    assert_eq!(TrainingConfig::read(&path).unwrap().b_distribution, TargetDistribution::None);
+}
