@@ -175,6 +175,14 @@ pub struct AttGanConfig {
     /// AttGAN-PyTorch (its `nn.LeakyReLU()` keeps PyTorch's default).
     #[config(default = 0.2)]
     pub leaky_slope: f64,
+    /// Batch norm's momentum, the weight of each batch in the running statistics that
+    /// inference uses: 0.1 in Burn and PyTorch (AttGAN-PyTorch); the paper's TF slim batch norm
+    /// has decay 0.999, i.e. momentum 0.001 (an average over ~1000 batches instead of ~10).
+    #[config(default = 0.1)]
+    pub bn_momentum: f64,
+    /// Batch norm's epsilon: 1e-5 in Burn and PyTorch, 1e-3 in TF slim.
+    #[config(default = 1e-5)]
+    pub bn_epsilon: f64,
     /// Attributes enter G as (2a - 1) * thres_int.
     #[config(default = 0.5)]
     pub thres_int: f64,
@@ -186,12 +194,14 @@ pub struct AttGanConfig {
 
 /// The fields added to [`AttGanConfig`] after its first release, with the values that configs
 /// written before them meant: a JSON config that lacks one reads as it did then.
-const ADDED_FIELDS: [(&str, &str); 5] = [
+const ADDED_FIELDS: [(&str, &str); 7] = [
     ("enc_activation", "\"LeakyRelu\""),
     ("dec_activation", "\"Relu\""),
     ("dis_activation", "\"LeakyRelu\""),
     ("dis_fc_activation", "\"LeakyRelu\""),
     ("test_int", "1.0"),
+    ("bn_momentum", "0.1"),
+    ("bn_epsilon", "1e-5"),
 ];
 
 /// Fills in, in a JSON AttGAN config (an object), the fields that configs written before they
@@ -211,6 +221,11 @@ impl Default for AttGanConfig {
 }
 
 impl AttGanConfig {
+    /// `norm` with this model's batch-norm settings.
+    pub fn norm_spec(&self, norm: Norm) -> crate::layers::NormSpec {
+        crate::layers::NormSpec { norm, bn_momentum: self.bn_momentum, bn_epsilon: self.bn_epsilon }
+    }
+
     /// Number of attributes.
     pub fn n_attrs(&self) -> usize {
         self.attributes.len()
@@ -282,6 +297,12 @@ impl AttGanConfig {
             if value == 0 {
                 return fail(format!("`{field}` must be at least 1, got 0"));
             }
+        }
+        if !(self.bn_momentum > 0.0 && self.bn_momentum <= 1.0) {
+            return fail(format!("`bn_momentum` must be in (0, 1], got {}", self.bn_momentum));
+        }
+        if !(self.bn_epsilon.is_finite() && self.bn_epsilon > 0.0) {
+            return fail(format!("`bn_epsilon` must be positive, got {}", self.bn_epsilon));
         }
         if self.dec_layers != self.enc_layers {
             return fail(format!(

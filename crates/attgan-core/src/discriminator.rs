@@ -133,7 +133,8 @@ impl AttGanConfig {
     pub fn init_discriminator<B: Backend>(&self, device: &B::Device) -> Discriminator<B> {
         self.validate().unwrap_or_else(|e| panic!("{e}"));
         let trunk_act = self.dis_activation.activation(self.leaky_slope);
-        let trunk = down_stack(self.dis_layers, |i| self.dis_channels(i), self.dis_norm, trunk_act, device);
+        let trunk =
+            down_stack(self.dis_layers, |i| self.dis_channels(i), self.norm_spec(self.dis_norm), trunk_act, device);
         let flat = self.dis_flat_features();
         let fc_act = self.dis_fc_activation.activation(self.leaky_slope);
         materialize(Discriminator {

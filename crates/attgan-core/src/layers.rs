@@ -11,6 +11,26 @@ use burn::tensor::{Tensor, backend::Backend};
 
 use crate::config::Norm;
 
+/// A normalisation and, for batch norm, its running statistics' settings: Burn's and PyTorch's
+/// momentum 0.1 and epsilon 1e-5 by default; TF slim's batch norm (the paper's code) keeps a
+/// slower average (decay 0.999, momentum 0.001) and epsilon 1e-3.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NormSpec {
+    /// Which normalisation.
+    pub norm: Norm,
+    /// Batch norm: the weight of each batch in the running statistics (1 - TF's `decay`).
+    pub bn_momentum: f64,
+    /// Batch norm: added to the variance before its square root.
+    pub bn_epsilon: f64,
+}
+
+impl NormSpec {
+    /// `norm` with Burn's batch-norm defaults (momentum 0.1, epsilon 1e-5).
+    pub fn new(norm: Norm) -> Self {
+        Self { norm, bn_momentum: 0.1, bn_epsilon: 1e-5 }
+    }
+}
+
 /// A normalisation layer chosen by [`Norm`].
 #[derive(Module, Debug)]
 pub enum NormLayer<B: Backend> {
@@ -23,11 +43,16 @@ pub enum NormLayer<B: Backend> {
 }
 
 impl<B: Backend> NormLayer<B> {
-    /// The layer for `norm` over `channels`, or `None` for [`Norm::None`].
-    pub fn new(norm: Norm, channels: usize, device: &B::Device) -> Option<Self> {
-        match norm {
+    /// The layer for `spec` over `channels`, or `None` for [`Norm::None`].
+    pub fn new(spec: NormSpec, channels: usize, device: &B::Device) -> Option<Self> {
+        match spec.norm {
             Norm::None => None,
-            Norm::Batch => Some(Self::Batch(BatchNormConfig::new(channels).init(device))),
+            Norm::Batch => Some(Self::Batch(
+                BatchNormConfig::new(channels)
+                    .with_momentum(spec.bn_momentum)
+                    .with_epsilon(spec.bn_epsilon)
+                    .init(device),
+            )),
             Norm::Instance => Some(Self::Instance(InstanceNormConfig::new(channels).init(device))),
             Norm::Layer => Some(Self::Layer(GroupNormConfig::new(1, channels).init(device))),
         }
@@ -118,21 +143,21 @@ pub struct ConvBlock<B: Backend> {
 
 impl<B: Backend> ConvBlock<B> {
     /// A downsampling block from `c_in` to `c_out` channels: [N, c_in, H, W] -> [N, c_out, H/2, W/2].
-    pub fn down(c_in: usize, c_out: usize, norm: Norm, activation: Activation, device: &B::Device) -> Self {
+    pub fn down(c_in: usize, c_out: usize, norm: NormSpec, activation: Activation, device: &B::Device) -> Self {
         let conv = Conv2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
             .with_stride([2, 2])
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-            .with_bias(norm == Norm::None)
+            .with_bias(norm.norm == Norm::None)
             .init(device);
         Self { conv: Conv::Down(conv), norm: NormLayer::new(norm, c_out, device), activation }
     }
 
     /// An upsampling block from `c_in` to `c_out` channels: [N, c_in, H, W] -> [N, c_out, 2H, 2W].
-    pub fn up(c_in: usize, c_out: usize, norm: Norm, activation: Activation, device: &B::Device) -> Self {
+    pub fn up(c_in: usize, c_out: usize, norm: NormSpec, activation: Activation, device: &B::Device) -> Self {
         let conv = ConvTranspose2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
             .with_stride([2, 2])
             .with_padding([1, 1])
-            .with_bias(norm == Norm::None)
+            .with_bias(norm.norm == Norm::None)
             .init(device);
         Self { conv: Conv::Up(conv), norm: NormLayer::new(norm, c_out, device), activation }
     }
@@ -152,7 +177,7 @@ impl<B: Backend> ConvBlock<B> {
 pub fn down_stack<B: Backend>(
     layers: usize,
     channels: impl Fn(usize) -> usize,
-    norm: Norm,
+    norm: NormSpec,
     activation: Activation,
     device: &B::Device,
 ) -> Vec<ConvBlock<B>> {

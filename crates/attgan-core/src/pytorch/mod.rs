@@ -89,20 +89,31 @@ fn expressible(config: &AttGanConfig) -> Result<()> {
 
 /// What AttGAN-PyTorch would compute differently from this configuration.
 fn differences(config: &AttGanConfig) -> Vec<String> {
+    let mut found = Vec::new();
     let leaky = [config.enc_activation, config.dis_activation, config.dis_fc_activation, config.dec_activation]
         .contains(&Nonlinearity::LeakyRelu);
     if leaky && config.leaky_slope != infer::PYTORCH_LEAKY_SLOPE {
-        vec![format!(
+        found.push(format!(
             "this model's LeakyReLUs have slope {}; AttGAN-PyTorch's nn.py builds nn.LeakyReLU() with slope {}: \
              make add_activation use nn.LeakyReLU({}) there to get this model's outputs",
             config.leaky_slope,
             infer::PYTORCH_LEAKY_SLOPE,
             config.leaky_slope
-        )]
-    } else {
-        Vec::new()
+        ));
     }
+    let batch = [config.enc_norm, config.dec_norm, config.dis_norm].contains(&Norm::Batch);
+    if batch && config.bn_epsilon != PYTORCH_BN_EPSILON {
+        found.push(format!(
+            "this model's batch norm has epsilon {}; AttGAN-PyTorch's nn.py builds nn.BatchNorm2d with PyTorch's {}: \
+             pass eps={} there to get this model's outputs",
+            config.bn_epsilon, PYTORCH_BN_EPSILON, config.bn_epsilon
+        ));
+    }
+    found
 }
+
+/// nn.BatchNorm2d's default epsilon, which AttGAN-PyTorch's nn.py keeps.
+const PYTORCH_BN_EPSILON: f64 = 1e-5;
 
 /// Writes `config` as AttGAN-PyTorch's `setting.txt` (train.py's arguments as JSON, its defaults
 /// for what does not shape the model), atomically, so that its `test.py` builds this model.

@@ -10,11 +10,9 @@ pub fn rng_lock() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A tiny model (32x32, 4 channels, 3 layers, the 13 attributes) with G and C, for tests that
-/// need a working editor, not a trained one.
-pub fn tiny_editor() -> attgan_core::Editor<burn::backend::Flex> {
-    let _lock = rng_lock();
-    let config = attgan_core::AttGanConfig::new()
+/// A tiny model's config: 32x32, 4 channels, 3 layers, the 13 attributes.
+pub fn tiny_config() -> attgan_core::AttGanConfig {
+    attgan_core::AttGanConfig::new()
         .with_image_size(32)
         .with_enc_dim(4)
         .with_dec_dim(4)
@@ -22,7 +20,14 @@ pub fn tiny_editor() -> attgan_core::Editor<burn::backend::Flex> {
         .with_dec_layers(3)
         .with_dis_layers(3)
         .with_dis_dim(4)
-        .with_dis_fc_dim(8);
+        .with_dis_fc_dim(8)
+}
+
+/// The tiny model ([`tiny_config`]) with G and C, for tests that need a working editor, not a
+/// trained one.
+pub fn tiny_editor() -> attgan_core::Editor<burn::backend::Flex> {
+    let _lock = rng_lock();
+    let config = tiny_config();
     let device = Default::default();
     let c = config.init_classifier(&device);
     attgan_core::Editor::new(config.init_generator(&device), config, &device).with_classifier(c)

@@ -60,12 +60,25 @@ fn json_round_trip_and_file_errors() {
 
     // A config written before the activations and test_int were fields reads as it meant then.
     let mut old: serde_json::Value = serde_json::to_value(&config).unwrap();
-    for field in ["enc_activation", "dec_activation", "dis_activation", "dis_fc_activation", "test_int"] {
+    for field in [
+        "enc_activation",
+        "dec_activation",
+        "dis_activation",
+        "dis_fc_activation",
+        "test_int",
+        "bn_momentum",
+        "bn_epsilon",
+    ] {
         assert!(old.as_object_mut().unwrap().remove(field).is_some(), "{field} is a field");
     }
     std::fs::write(&path, old.to_string()).unwrap();
     assert_eq!(AttGanConfig::from_json_file(&path).unwrap(), config, "the defaults are the old behaviour");
-    let pytorch = config.clone().with_dis_fc_activation(Nonlinearity::Relu).with_test_int(0.75);
+    let pytorch = config
+        .clone()
+        .with_dis_fc_activation(Nonlinearity::Relu)
+        .with_test_int(0.75)
+        .with_bn_momentum(0.001)
+        .with_bn_epsilon(1e-3);
     std::fs::write(&path, serde_json::to_string(&pytorch).unwrap()).unwrap();
     assert_eq!(AttGanConfig::from_json_file(&path).unwrap(), pytorch, "new fields round-trip");
 

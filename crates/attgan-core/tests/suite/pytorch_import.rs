@@ -165,6 +165,12 @@ fn an_exported_pth_imports_back_identical() {
     let g = ours.init_generator::<B>(&Default::default());
     let caveats = export_pth(&g, None, &ours, &dir.join("ours.pth")).expect("exports");
     assert!(caveats.iter().any(|c| c.contains("slope 0.2")), "{caveats:?}");
+    assert!(!caveats.iter().any(|c| c.contains("epsilon")), "{caveats:?}");
+    // TF slim's batch-norm epsilon is spelt out too (the momentum does not change inference).
+    let slim = ours.with_bn_epsilon(1e-3).with_bn_momentum(0.001);
+    let caveats = export_pth(&g, None, &slim, &dir.join("slim.pth")).expect("exports");
+    assert!(caveats.iter().any(|c| c.contains("epsilon 0.001") && c.contains("eps=0.001")), "{caveats:?}");
+    assert_eq!(caveats.len(), 2, "{caveats:?}");
 }
 
 fn weights_message(result: attgan_core::Result<Imported<B>>) -> String {

@@ -138,3 +138,46 @@ fn shapes_of_a_small_custom_model() {
         .with_inject_layers(2);
     check_against_table(&config);
 }
+
+/// Batch norm's running statistics follow the configured momentum and its normalisation the
+/// configured epsilon: Burn's (and PyTorch's) 0.1 and 1e-5 by default, TF slim's 0.001 and 1e-3
+/// when asked.
+#[test]
+fn batch_norm_uses_the_configured_momentum_and_epsilon() {
+    use attgan_core::layers::{NormLayer, NormSpec};
+    let device = Default::default();
+    let defaults = AttGanConfig::default();
+    assert_eq!((defaults.bn_momentum, defaults.bn_epsilon), (0.1, 1e-5));
+    let spec = NormSpec { norm: attgan_core::Norm::Batch, bn_momentum: 0.001, bn_epsilon: 1e-3 };
+    let Some(NormLayer::Batch(bn)) = NormLayer::<A>::new(spec, 2, &device) else { panic!("a batch norm") };
+    assert_eq!((bn.momentum, bn.epsilon), (0.001, 1e-3));
+    // One training batch whose channels have means 2 and -4: the running means move by 0.001 of them.
+    let x = Tensor::<A, 4>::from_data(
+        burn::tensor::TensorData::new(vec![1.0f32, 3.0, 1.0, 3.0, -3.0, -5.0, -3.0, -5.0], [1, 2, 2, 2]),
+        &device,
+    );
+    let _ = bn.forward(x);
+    let mean: Vec<f32> = bn.running_mean.value_sync().into_data().into_vec().unwrap();
+    assert!((mean[0] - 0.002).abs() < 1e-7 && (mean[1] + 0.004).abs() < 1e-7, "{mean:?}");
+    // In inference, with fresh statistics (mean 0, variance 1): x / sqrt(1 + epsilon).
+    let Some(NormLayer::Batch(fresh)) = NormLayer::<B>::new(spec, 1, &device) else { panic!("a batch norm") };
+    let y: Vec<f32> =
+        fresh.forward(Tensor::<B, 4>::ones([1, 1, 1, 1], &device).mul_scalar(2.0)).into_data().into_vec().unwrap();
+    assert!((f64::from(y[0]) - 2.0 / (1.001f64).sqrt()).abs() < 1e-6, "{y:?}");
+    // Every batch norm of G and D takes the config's settings.
+    let config = crate::common::tiny_config().with_bn_momentum(0.001).with_bn_epsilon(1e-3);
+    let g = config.init_generator::<B>(&device);
+    let mut seen = 0;
+    for block in g.enc.layers.iter().chain(&g.dec.layers) {
+        if let Some(NormLayer::Batch(bn)) = &block.norm {
+            assert_eq!((bn.momentum, bn.epsilon), (0.001, 1e-3));
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 3 + 2, "Genc's 3 layers and Gdec's but the last");
+    // Out of range values are refused, naming the field.
+    let err = AttGanConfig::default().with_bn_momentum(0.0).validate().unwrap_err().to_string();
+    assert!(err.contains("`bn_momentum`"), "{err}");
+    let err = AttGanConfig::default().with_bn_epsilon(-1.0).validate().unwrap_err().to_string();
+    assert!(err.contains("`bn_epsilon`"), "{err}");
+}
