@@ -108,6 +108,18 @@ impl std::str::FromStr for TargetDistribution {
     }
 }
 
+/// How the weights start. Biases exist only where no norm follows (Gdec's last layer, D's
+/// heads, and layers configured without a norm).
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum WeightInit {
+    /// Burn's and PyTorch's default (AttGAN-PyTorch): Kaiming uniform with gain 1/sqrt(3),
+    /// weights and biases alike within +-1/sqrt(fan_in).
+    Kaiming,
+    /// TensorFlow's default (the paper's code, AttGAN-Tensorflow v1): Glorot (Xavier) uniform
+    /// weights within +-sqrt(6 / (fan_in + fan_out)), zero biases.
+    Glorot,
+}
+
 /// The AttGAN architecture. [`AttGanConfig::default`] is the paper's 128x128 model with the
 /// 13 default CelebA attributes, one shortcut and one injection layer.
 #[derive(Config, Debug, PartialEq)]
@@ -183,6 +195,9 @@ pub struct AttGanConfig {
     /// Batch norm's epsilon: 1e-5 in Burn and PyTorch, 1e-3 in TF slim.
     #[config(default = 1e-5)]
     pub bn_epsilon: f64,
+    /// How the weights start: PyTorch's Kaiming uniform, or TensorFlow's Glorot with zero biases.
+    #[config(default = "WeightInit::Kaiming")]
+    pub weight_init: WeightInit,
     /// Attributes enter G as (2a - 1) * thres_int.
     #[config(default = 0.5)]
     pub thres_int: f64,
@@ -194,7 +209,7 @@ pub struct AttGanConfig {
 
 /// The fields added to [`AttGanConfig`] after its first release, with the values that configs
 /// written before them meant: a JSON config that lacks one reads as it did then.
-const ADDED_FIELDS: [(&str, &str); 7] = [
+const ADDED_FIELDS: [(&str, &str); 8] = [
     ("enc_activation", "\"LeakyRelu\""),
     ("dec_activation", "\"Relu\""),
     ("dis_activation", "\"LeakyRelu\""),
@@ -202,6 +217,7 @@ const ADDED_FIELDS: [(&str, &str); 7] = [
     ("test_int", "1.0"),
     ("bn_momentum", "0.1"),
     ("bn_epsilon", "1e-5"),
+    ("weight_init", "\"Kaiming\""),
 ];
 
 /// Fills in, in a JSON AttGAN config (an object), the fields that configs written before they
@@ -224,6 +240,11 @@ impl AttGanConfig {
     /// `norm` with this model's batch-norm settings.
     pub fn norm_spec(&self, norm: Norm) -> crate::layers::NormSpec {
         crate::layers::NormSpec { norm, bn_momentum: self.bn_momentum, bn_epsilon: self.bn_epsilon }
+    }
+
+    /// A block of this model with `norm` and `activation`.
+    pub fn block_spec(&self, norm: Norm, activation: crate::layers::Activation) -> crate::layers::BlockSpec {
+        crate::layers::BlockSpec { norm: self.norm_spec(norm), activation, init: self.weight_init }
     }
 
     /// Number of attributes.

@@ -3,7 +3,7 @@
 use burn::module::Module;
 use burn::tensor::{Tensor, backend::Backend};
 
-use crate::config::AttGanConfig;
+use crate::config::{AttGanConfig, WeightInit};
 use crate::layers::{Activation, ConvBlock, Dense, down_stack, materialize};
 
 /// Hidden FC layer, activation (LeakyReLU in the paper's code, ReLU in AttGAN-PyTorch's
@@ -20,8 +20,19 @@ pub struct Head<B: Backend> {
 }
 
 impl<B: Backend> Head<B> {
-    fn new(d_in: usize, d_hidden: usize, d_out: usize, activation: Activation, device: &B::Device) -> Self {
-        Self { hidden: Dense::new(d_in, d_hidden, device), output: Dense::new(d_hidden, d_out, device), activation }
+    fn new(
+        d_in: usize,
+        d_hidden: usize,
+        d_out: usize,
+        activation: Activation,
+        init: WeightInit,
+        device: &B::Device,
+    ) -> Self {
+        Self {
+            hidden: Dense::new(d_in, d_hidden, init, device),
+            output: Dense::new(d_hidden, d_out, init, device),
+            activation,
+        }
     }
 
     /// [N, features] -> [N, outputs].
@@ -134,13 +145,13 @@ impl AttGanConfig {
         self.validate().unwrap_or_else(|e| panic!("{e}"));
         let trunk_act = self.dis_activation.activation(self.leaky_slope);
         let trunk =
-            down_stack(self.dis_layers, |i| self.dis_channels(i), self.norm_spec(self.dis_norm), trunk_act, device);
+            down_stack(self.dis_layers, |i| self.dis_channels(i), self.block_spec(self.dis_norm, trunk_act), device);
         let flat = self.dis_flat_features();
         let fc_act = self.dis_fc_activation.activation(self.leaky_slope);
         materialize(Discriminator {
             trunk,
-            adv: Head::new(flat, self.dis_fc_dim, 1, fc_act, device),
-            cls: Head::new(flat, self.dis_fc_dim, self.n_attrs(), fc_act, device),
+            adv: Head::new(flat, self.dis_fc_dim, 1, fc_act, self.weight_init, device),
+            cls: Head::new(flat, self.dis_fc_dim, self.n_attrs(), fc_act, self.weight_init, device),
             image_size: self.image_size,
         })
     }

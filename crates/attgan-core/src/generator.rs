@@ -129,16 +129,17 @@ impl AttGanConfig {
     pub fn init_generator<B: Backend>(&self, device: &B::Device) -> Generator<B> {
         self.validate().unwrap_or_else(|e| panic!("{e}"));
         let enc_act = self.enc_activation.activation(self.leaky_slope);
-        let enc = down_stack(self.enc_layers, |i| self.enc_channels(i), self.norm_spec(self.enc_norm), enc_act, device);
+        let enc =
+            down_stack(self.enc_layers, |i| self.enc_channels(i), self.block_spec(self.enc_norm, enc_act), device);
         let dec = (0..self.dec_layers)
             .map(|i| {
                 let last = i + 1 == self.dec_layers;
-                let (norm, act) = if last {
-                    (self.norm_spec(crate::config::Norm::None), Activation::Tanh)
+                let spec = if last {
+                    self.block_spec(crate::config::Norm::None, Activation::Tanh)
                 } else {
-                    (self.norm_spec(self.dec_norm), self.dec_activation.activation(self.leaky_slope))
+                    self.block_spec(self.dec_norm, self.dec_activation.activation(self.leaky_slope))
                 };
-                ConvBlock::up(self.dec_in_channels(i), self.dec_channels(i), norm, act, device)
+                ConvBlock::up(self.dec_in_channels(i), self.dec_channels(i), spec, device)
             })
             .collect();
         materialize(Generator {

@@ -9,7 +9,24 @@ use burn::nn::{
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
 use burn::tensor::{Tensor, backend::Backend};
 
-use crate::config::Norm;
+use crate::config::{Norm, WeightInit};
+
+/// Burn's initializer for `init`'s weights.
+fn initializer(init: WeightInit) -> Initializer {
+    match init {
+        WeightInit::Kaiming => Initializer::KaimingUniform { gain: 1.0 / 3f64.sqrt(), fan_out_only: false },
+        WeightInit::Glorot => Initializer::XavierUniform { gain: 1.0 },
+    }
+}
+
+/// A bias of `d` values as `init` starts it: Burn draws biases with the weights' initializer;
+/// TensorFlow starts them at zero.
+fn bias<B: Backend>(init: WeightInit, drawn: Param<Tensor<B, 1>>, d: usize, device: &B::Device) -> Param<Tensor<B, 1>> {
+    match init {
+        WeightInit::Kaiming => drawn,
+        WeightInit::Glorot => Param::from_tensor(Tensor::zeros([d], device)),
+    }
+}
 
 /// A normalisation and, for batch norm, its running statistics' settings: Burn's and PyTorch's
 /// momentum 0.1 and epsilon 1e-5 by default; TF slim's batch norm (the paper's code) keeps a
@@ -29,6 +46,17 @@ impl NormSpec {
     pub fn new(norm: Norm) -> Self {
         Self { norm, bn_momentum: 0.1, bn_epsilon: 1e-5 }
     }
+}
+
+/// What a [`ConvBlock`] is besides its channels: its norm, its activation, how its weights start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BlockSpec {
+    /// The normalisation.
+    pub norm: NormSpec,
+    /// The activation.
+    pub activation: Activation,
+    /// How the weights start.
+    pub init: WeightInit,
 }
 
 /// A normalisation layer chosen by [`Norm`].
@@ -143,22 +171,37 @@ pub struct ConvBlock<B: Backend> {
 
 impl<B: Backend> ConvBlock<B> {
     /// A downsampling block from `c_in` to `c_out` channels: [N, c_in, H, W] -> [N, c_out, H/2, W/2].
-    pub fn down(c_in: usize, c_out: usize, norm: NormSpec, activation: Activation, device: &B::Device) -> Self {
-        let conv = Conv2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
+    pub fn down(c_in: usize, c_out: usize, spec: BlockSpec, device: &B::Device) -> Self {
+        let BlockSpec { norm, activation, init } = spec;
+        let mut conv = Conv2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
             .with_stride([2, 2])
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
             .with_bias(norm.norm == Norm::None)
+            .with_initializer(initializer(init))
             .init(device);
+        conv.bias = conv.bias.map(|b| bias(init, b, c_out, device));
         Self { conv: Conv::Down(conv), norm: NormLayer::new(norm, c_out, device), activation }
     }
 
     /// An upsampling block from `c_in` to `c_out` channels: [N, c_in, H, W] -> [N, c_out, 2H, 2W].
-    pub fn up(c_in: usize, c_out: usize, norm: NormSpec, activation: Activation, device: &B::Device) -> Self {
-        let conv = ConvTranspose2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
+    pub fn up(c_in: usize, c_out: usize, spec: BlockSpec, device: &B::Device) -> Self {
+        let BlockSpec { norm, activation, init } = spec;
+        let config = ConvTranspose2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
             .with_stride([2, 2])
             .with_padding([1, 1])
-            .with_bias(norm.norm == Norm::None)
-            .init(device);
+            .with_bias(norm.norm == Norm::None);
+        let conv = match init {
+            WeightInit::Kaiming => config.init(device),
+            WeightInit::Glorot => {
+                // Burn gives a transposed convolution's initializer no fan-out, which Glorot
+                // needs: the weight [c_in, c_out, k, k] is drawn here, and the bias is zero.
+                let mut conv = config.with_initializer(Initializer::Zeros).init(device);
+                let k = KERNEL * KERNEL;
+                conv.weight =
+                    initializer(init).init_with([c_in, c_out, KERNEL, KERNEL], Some(c_out * k), Some(c_in * k), device);
+                conv
+            }
+        };
         Self { conv: Conv::Up(conv), norm: NormLayer::new(norm, c_out, device), activation }
     }
 
@@ -177,14 +220,13 @@ impl<B: Backend> ConvBlock<B> {
 pub fn down_stack<B: Backend>(
     layers: usize,
     channels: impl Fn(usize) -> usize,
-    norm: NormSpec,
-    activation: Activation,
+    spec: BlockSpec,
     device: &B::Device,
 ) -> Vec<ConvBlock<B>> {
     (0..layers)
         .map(|i| {
             let c_in = if i == 0 { 3 } else { channels(i - 1) };
-            ConvBlock::down(c_in, channels(i), norm, activation, device)
+            ConvBlock::down(c_in, channels(i), spec, device)
         })
         .collect()
 }
@@ -201,13 +243,14 @@ pub struct Dense<B: Backend> {
 }
 
 impl<B: Backend> Dense<B> {
-    /// A layer from `d_in` to `d_out` features, initialised as `nn::Linear` (Kaiming uniform
-    /// with gain 1/sqrt(3), i.e. PyTorch's default).
-    pub fn new(d_in: usize, d_out: usize, device: &B::Device) -> Self {
-        let init = Initializer::KaimingUniform { gain: 1.0 / 3f64.sqrt(), fan_out_only: false };
+    /// A layer from `d_in` to `d_out` features, initialised as `init` says (Kaiming: as
+    /// `nn::Linear`, PyTorch's default; Glorot: as TensorFlow's dense layers).
+    pub fn new(d_in: usize, d_out: usize, init: WeightInit, device: &B::Device) -> Self {
+        let initializer = initializer(init);
+        let drawn = initializer.init_with([d_out], Some(d_in), Some(d_out), device);
         Self {
-            weight: init.init_with([d_in, d_out], Some(d_in), Some(d_out), device),
-            bias: init.init_with([d_out], Some(d_in), Some(d_out), device),
+            weight: initializer.init_with([d_in, d_out], Some(d_in), Some(d_out), device),
+            bias: bias(init, drawn, d_out, device),
         }
     }
 

@@ -37,7 +37,7 @@ pub mod samples;
 pub mod session;
 pub mod summary;
 
-pub use config::{AttGanConfig, Nonlinearity, Norm};
+pub use config::{AttGanConfig, Nonlinearity, Norm, WeightInit};
 pub use discriminator::{Classifier, Discriminator};
 pub use editor::{Editor, Source};
 pub use edits::{Change, Edits};

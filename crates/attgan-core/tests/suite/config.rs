@@ -68,6 +68,7 @@ fn json_round_trip_and_file_errors() {
         "test_int",
         "bn_momentum",
         "bn_epsilon",
+        "weight_init",
     ] {
         assert!(old.as_object_mut().unwrap().remove(field).is_some(), "{field} is a field");
     }
@@ -78,7 +79,8 @@ fn json_round_trip_and_file_errors() {
         .with_dis_fc_activation(Nonlinearity::Relu)
         .with_test_int(0.75)
         .with_bn_momentum(0.001)
-        .with_bn_epsilon(1e-3);
+        .with_bn_epsilon(1e-3)
+        .with_weight_init(attgan_core::WeightInit::Glorot);
     std::fs::write(&path, serde_json::to_string(&pytorch).unwrap()).unwrap();
     assert_eq!(AttGanConfig::from_json_file(&path).unwrap(), pytorch, "new fields round-trip");
 

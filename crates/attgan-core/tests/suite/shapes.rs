@@ -181,3 +181,60 @@ fn batch_norm_uses_the_configured_momentum_and_epsilon() {
     let err = AttGanConfig::default().with_bn_epsilon(-1.0).validate().unwrap_err().to_string();
     assert!(err.contains("`bn_epsilon`"), "{err}");
 }
+
+/// TensorFlow's initialisation (the paper's code): Glorot-uniform weights, zero biases; the
+/// default stays PyTorch's Kaiming uniform, biases drawn within +-1/sqrt(fan_in).
+#[test]
+fn weights_start_as_tensorflow_or_pytorch_start_them() {
+    use attgan_core::WeightInit;
+    use attgan_core::layers::Conv;
+    let device = Default::default();
+    let values = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().into_vec().unwrap() };
+    let max_abs = |v: &[f32]| v.iter().fold(0.0f32, |m, x| m.max(x.abs())) as f64;
+    for init in [WeightInit::Glorot, WeightInit::Kaiming] {
+        let config = crate::common::tiny_config().with_weight_init(init);
+        let g = config.init_generator::<B>(&device);
+        for block in g.enc.layers.iter().chain(&g.dec.layers) {
+            // PyTorch's (and Burn's) fan-in of a transposed convolution is its output channels.
+            let (w, bias, fan_in, fan_out) = match &block.conv {
+                Conv::Down(c) => {
+                    let [o, i, _, _] = c.weight.dims();
+                    (c.weight.val(), c.bias.as_ref().map(|b| b.val()), i, o)
+                }
+                Conv::Up(c) => {
+                    let [i, o, _, _] = c.weight.dims();
+                    (c.weight.val(), c.bias.as_ref().map(|b| b.val()), o, i)
+                }
+            };
+            let w = values(w);
+            let (fan_in, fan_out) = (fan_in as f64 * 16.0, fan_out as f64 * 16.0);
+            let bound = match init {
+                WeightInit::Glorot => (6.0 / (fan_in + fan_out)).sqrt(),
+                WeightInit::Kaiming => 1.0 / fan_in.sqrt(),
+            };
+            assert!(max_abs(&w) <= bound + 1e-7 && max_abs(&w) > 0.8 * bound, "{init:?}: {} vs {bound}", max_abs(&w));
+            if let Some(b) = bias {
+                let b: Vec<f32> = b.into_data().into_vec().unwrap();
+                match init {
+                    WeightInit::Glorot => assert!(b.iter().all(|&x| x == 0.0), "TF starts biases at zero"),
+                    WeightInit::Kaiming => {
+                        assert!(b.iter().any(|&x| x != 0.0) && max_abs(&b) <= 1.0 / fan_in.sqrt() + 1e-7)
+                    }
+                }
+            }
+        }
+        let d = config.init_discriminator::<B>(&device);
+        for dense in [&d.adv.hidden, &d.adv.output, &d.cls.hidden, &d.cls.output] {
+            let b: Vec<f32> = dense.bias.val().into_data().into_vec().unwrap();
+            assert_eq!(b.iter().all(|&x| x == 0.0), init == WeightInit::Glorot, "{init:?}");
+            let [d_in, d_out] = dense.weight.dims();
+            let w: Vec<f32> = dense.weight.val().into_data().into_vec().unwrap();
+            let bound = match init {
+                WeightInit::Glorot => (6.0 / (d_in + d_out) as f64).sqrt(),
+                WeightInit::Kaiming => 1.0 / (d_in as f64).sqrt(),
+            };
+            assert!(max_abs(&w) <= bound + 1e-7, "{init:?}: dense {} vs {bound}", max_abs(&w));
+        }
+    }
+    assert_eq!(AttGanConfig::default().weight_init, WeightInit::Kaiming);
+}
