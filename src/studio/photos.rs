@@ -126,14 +126,4 @@ impl Photos {
         }
         removed
     }
-
-    /// How many photos are open.
-    pub fn len(&self) -> usize {
-        self.lock().open.len()
-    }
-
-    /// Whether no photo is open.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }

@@ -195,7 +195,6 @@ async fn drive(client: &Client, page: &str, photo: &Path, downloads: &Path) -> R
          const s = window.studioStats;
          return !!(s.renders.length && r('{target}').querySelector('.toggle').checked
              && (!r('Bangs') || '{target}' !== 'Bald' || !r('Bangs').querySelector('.toggle').checked)
-             && document.getElementById('conflicts').textContent.length >= 0
              && document.getElementById('edited').src !== arguments[0]);"
     );
     until("the edited face to follow the slider", wait, || async {
