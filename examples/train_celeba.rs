@@ -1,8 +1,11 @@
-//! Trains AttGAN the way the paper does: 5 critic steps (with the exact gradient penalty) per
-//! generator step, Adam 2e-4 (0.5, 0.999), lr/10 after epoch 100, on CelebA.
+//! Trains AttGAN exactly as one of the reference implementations does (`--preset paper`, the
+//! default for CelebA: AttGAN-Tensorflow v1; `pytorch`; `tf2`): 5 critic steps (with the exact
+//! gradient penalty) per generator step, Adam 2e-4 (0.5, 0.999), lr/10 after epoch 100, on
+//! CelebA. Any setting the preset fixes can be changed by its own option.
 //!
 //! ```text
 //! cargo run --release --example train_celeba -- --celeba-dir ~/data/celeba --out runs/attgan
+//! cargo run --release --example train_celeba -- --celeba-dir ~/data/celeba --preset pytorch
 //! cargo run --release --example train_celeba                  # the synthetic world, CPU-sized
 //! cargo run --release --example train_celeba -- --out runs/attgan --resume
 //! cargo run --release --example train_celeba -- --out runs/attgan --plot
@@ -19,16 +22,19 @@ mod common;
 
 use common::{DataArgs, DeviceArgs, exit_with, stop_on_ctrl_c, training_hint};
 
+use attgan::tasks::DataSource;
+
 use std::path::PathBuf;
 
 use attgan::AttGanConfig;
 use attgan::tasks::train::{TrainJob, train};
 use attgan::train::data::Split;
+use attgan::train::data::SplitChoice;
 use attgan::train::synthetic;
 use attgan::train::training::plot::plot_curves;
 use attgan::train::training::report::read_csv;
 use attgan::train::training::run_dir::{CURVES_FILE, METRICS_FILE};
-use attgan::train::{Display, Limits, LrSchedule, TrainError, Trainer, TrainingConfig};
+use attgan::train::{Display, Limits, LrSchedule, Preset, TrainError, Trainer, TrainingConfig};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -36,29 +42,36 @@ use clap::Parser;
 struct Args {
     #[command(flatten)]
     data: DataArgs,
+    /// Every setting of a reference implementation: paper (AttGAN-Tensorflow v1), pytorch
+    /// (AttGAN-PyTorch), tf2 (AttGAN-Tensorflow v2), synthetic (the quick CPU run) [default:
+    /// paper for CelebA, synthetic without --celeba-dir]. The options below change single
+    /// settings of it.
+    #[arg(long)]
+    preset: Option<Preset>,
     /// Output directory: checkpoints, metrics.csv, curves.png, samples/, generator.mpk.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Image side in pixels [default: 128; 32 on the synthetic world].
+    /// Image side in pixels [default: the preset's: 128; 32 for synthetic].
     #[arg(long)]
     image_size: Option<usize>,
     /// Attributes, comma-separated CelebA names [default: AttGAN's 13].
     #[arg(long, value_delimiter = ',')]
     attrs: Option<Vec<String>>,
-    /// Images per step [default: 32].
+    /// Images per step [default: the preset's: 32].
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Epochs [default: 200; 16 on the synthetic world].
+    /// Epochs [default: the preset's: 200; 60 for tf2; 16 for synthetic].
     #[arg(long)]
     epochs: Option<usize>,
-    /// Critic steps per generator step [default: 5; 2 on the synthetic world].
+    /// Critic steps per generator step [default: the preset's: 5; 2 for synthetic].
     #[arg(long)]
     n_d: Option<usize>,
-    /// Adam's learning rate [default: 2e-4; 1e-3 on the synthetic world].
+    /// Adam's learning rate [default: the preset's: 2e-4; 1e-3 for synthetic].
     #[arg(long)]
     lr: Option<f64>,
     /// Learning-rate schedule: constant, step (lr/10 after epoch 100), step:EVERY:FACTOR,
-    /// linear:START [default: step; linear:8 on the synthetic world].
+    /// linear:START (to 0, batch by batch), linear-by-epoch:START (TF v2's) [default: the
+    /// preset's: step; linear-by-epoch:30 for tf2; linear:8 for synthetic].
     #[arg(long)]
     schedule: Option<LrSchedule>,
     /// Seed of weights, data order and every step's randomness [default: 0].
@@ -79,11 +92,15 @@ struct Args {
     /// Threads decoding images (0: one per core) [default: 0].
     #[arg(long)]
     workers: Option<usize>,
+    /// Random left-right flips of the training images [default: the preset's: on for tf2 and
+    /// synthetic, off for paper and pytorch].
+    #[arg(long, overrides_with = "no_flip")]
+    flip: bool,
     /// No random left-right flips.
     #[arg(long)]
     no_flip: bool,
     /// How the targets enter G: none (+-thres_int, the paper's), uniform or truncated_normal
-    /// (AttGAN-Tensorflow v1's --b_distribution) [default: none].
+    /// (AttGAN-Tensorflow v1's --b_distribution) [default: the preset's: none].
     #[arg(long)]
     b_distribution: Option<attgan::attributes::TargetDistribution>,
     /// Continue the run in --out from its latest checkpoint (same model, batch size, n_d, seed,
@@ -109,11 +126,13 @@ struct Args {
     eval_images: usize,
 }
 
-fn options(args: &Args, synthetic: bool) -> Result<TrainingConfig, TrainError> {
-    let base = if synthetic { TrainingConfig::synthetic() } else { TrainingConfig::new(AttGanConfig::new()) };
+/// The preset named (or the default one for the data), with every option given on top: the
+/// run's settings and where its data comes from.
+fn options(args: &Args, synthetic: bool) -> Result<(TrainingConfig, DataSource), TrainError> {
+    let preset = args.preset.unwrap_or(if synthetic { Preset::Synthetic } else { Preset::Paper });
     let mut model = match &args.config {
         Some(path) => AttGanConfig::from_json_file(path)?,
-        None => base.model.clone(),
+        None => preset.model(),
     };
     if args.config.is_none() {
         if let Some(size) = args.image_size {
@@ -123,6 +142,14 @@ fn options(args: &Args, synthetic: bool) -> Result<TrainingConfig, TrainError> {
             model.attributes = attrs.clone();
         }
     }
+    // The preset's data settings follow the final image size (the paper's crop at 64 pixels).
+    let base = preset.config(model.clone());
+    let mut data = base.data.clone();
+    if synthetic {
+        // The world's 4,000 rows are split by its own partition file.
+        data.split = SplitChoice::Official;
+    }
+    let source = args.data.source_with(data);
     let c = TrainingConfig {
         model,
         batch_size: args.batch_size.unwrap_or(base.batch_size),
@@ -135,12 +162,20 @@ fn options(args: &Args, synthetic: bool) -> Result<TrainingConfig, TrainError> {
         sample_every: args.sample_every.unwrap_or(base.sample_every),
         keep_checkpoints: args.keep_checkpoints.unwrap_or(base.keep_checkpoints),
         workers: args.workers.unwrap_or(base.workers),
-        hflip: !args.no_flip,
+        hflip: if args.flip {
+            true
+        } else if args.no_flip {
+            false
+        } else {
+            base.hflip
+        },
         b_distribution: args.b_distribution.unwrap_or(base.b_distribution),
+        data: source.data.clone(),
         ..base
     };
     c.validate()?;
-    Ok(c)
+    eprintln!("preset {preset}: {}", preset.source());
+    Ok((c, source))
 }
 
 fn run(args: Args) -> Result<(), TrainError> {
@@ -153,8 +188,7 @@ fn run(args: Args) -> Result<(), TrainError> {
         eprintln!("drew {} steps into {}", rows.len(), out.join(CURVES_FILE).display());
         return Ok(());
     }
-    let config = options(&args, synthetic)?;
-    let data = args.data.source();
+    let (config, data) = options(&args, synthetic)?;
     let root = data.root()?;
     let open = |split| data.open(&root, split, &config.model.attributes, config.model.image_size);
     let (train_set, valid_set) = (open(Split::Train)?, open(Split::Val)?);

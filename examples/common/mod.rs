@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use attgan::backend::{Kind, Preference};
 use attgan::tasks::DataSource;
 use attgan::train::TrainError;
-use attgan::train::data::Variant;
+use attgan::train::data::{Crop, DataConfig, Resize, SplitChoice, Variant};
 use burn::train::Interrupter;
 
 /// Where the images come from.
@@ -20,21 +20,47 @@ pub struct DataArgs {
     /// The CelebAMask-HQ layout (CelebA-HQ) instead of CelebA's.
     #[arg(long)]
     pub hq: bool,
-    /// AttGAN's row split (train up to 182,000, val to 182,637) instead of the official partition.
+    /// Which rows make each split: attgan (train up to row 182,000, val to 182,637, as the
+    /// references) or official (list_eval_partition.txt) [default: attgan for CelebA; the
+    /// synthetic world's own partition].
     #[arg(long)]
-    pub attgan_split: bool,
+    pub split_by: Option<SplitChoice>,
+    /// The crop of dataset images before resizing: celeba (170x170 at top 26, left 3),
+    /// celeba64 (148x148 at 40, 15), centre, centre:SIDE, whole [default: the preset's].
+    #[arg(long)]
+    pub data_crop: Option<Crop>,
+    /// The resize filter: tf-bicubic (the paper's), tf-bilinear (TF v2), bilinear (PIL, as
+    /// AttGAN-PyTorch), catmull-rom [default: the preset's].
+    #[arg(long)]
+    pub resize: Option<Resize>,
     /// Images in the synthetic world.
     #[arg(long, default_value_t = 4000)]
     pub synthetic_images: usize,
 }
 
 impl DataArgs {
-    /// The data source these options name.
+    /// The data source these options name, read as the paper's code reads CelebA (the
+    /// synthetic world as its quick run does), with the options given here.
     pub fn source(&self) -> DataSource {
+        let base = if self.celeba_dir.is_some() { DataConfig::new() } else { DataConfig::synthetic() };
+        self.source_with(base)
+    }
+
+    /// The data source these options name, read as `base` says but for the options given here.
+    pub fn source_with(&self, mut data: DataConfig) -> DataSource {
+        if let Some(split) = self.split_by {
+            data.split = split;
+        }
+        if let Some(crop) = self.data_crop {
+            data.preprocess.crop = crop;
+        }
+        if let Some(resize) = self.resize {
+            data.preprocess.resize = resize;
+        }
         DataSource {
             root: self.celeba_dir.clone(),
             variant: if self.hq { Variant::CelebaHq } else { Variant::Celeba },
-            attgan_split: self.attgan_split,
+            data,
             synthetic_images: self.synthetic_images,
         }
     }

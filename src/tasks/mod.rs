@@ -19,7 +19,7 @@ pub mod train;
 
 use std::path::{Path, PathBuf};
 
-use attgan_train::data::{CelebaDataset, CelebaOptions, Split, Variant};
+use attgan_train::data::{CelebaDataset, DataConfig, Split, Variant};
 use attgan_train::synthetic::{SyntheticOptions, write_synthetic_celeba};
 
 /// Where a job's images come from: a CelebA or CelebA-HQ directory, or the synthetic
@@ -30,17 +30,17 @@ pub struct DataSource {
     pub root: Option<PathBuf>,
     /// CelebA's or CelebAMask-HQ's layout.
     pub variant: Variant,
-    /// AttGAN's row split (CelebA: train up to row 182,000, val to 182,637) instead of the
-    /// official partition.
-    pub attgan_split: bool,
+    /// Which rows make each split and how images are cropped and resized (a training run's
+    /// [`attgan_train::TrainingConfig::data`]).
+    pub data: DataConfig,
     /// Images in the synthetic world.
     pub synthetic_images: usize,
 }
 
 impl Default for DataSource {
-    /// The synthetic world of 4,000 faces.
+    /// The synthetic world of 4,000 faces, read as [`DataConfig::synthetic`] says.
     fn default() -> Self {
-        Self { root: None, variant: Variant::Celeba, attgan_split: false, synthetic_images: 4000 }
+        Self { root: None, variant: Variant::Celeba, data: DataConfig::synthetic(), synthetic_images: 4000 }
     }
 }
 
@@ -66,16 +66,9 @@ impl DataSource {
         Ok(root)
     }
 
-    /// Dataset options for a network with these attributes and image size.
-    pub fn options(&self, attributes: &[String], image_size: usize) -> CelebaOptions {
-        let options = CelebaOptions::new(self.variant)
-            .with_attributes(attributes.iter().cloned())
-            .with_image_size(image_size as u32);
-        if self.attgan_split { options.with_scheme(self.variant.attgan_split()) } else { options }
-    }
-
     /// Opens `split` under `root` (from [`DataSource::root`]) for a network with these
-    /// attributes and image size.
+    /// attributes and image size (the training split of a random-crop run yields larger images:
+    /// [`DataConfig::training_image_size`]).
     pub fn open(
         &self,
         root: &Path,
@@ -83,6 +76,6 @@ impl DataSource {
         attributes: &[String],
         image_size: usize,
     ) -> attgan_train::data::Result<CelebaDataset> {
-        CelebaDataset::open(root, self.options(attributes, image_size).with_split(split))
+        CelebaDataset::open(root, self.data.options(self.variant, split, attributes, image_size))
     }
 }

@@ -289,7 +289,7 @@ impl ClassifierTrainer {
     fn check_data(&self, train: &CelebaDataset, valid: &CelebaDataset) -> crate::error::Result<()> {
         let c = &self.config;
         c.validate()?;
-        check_splits("classifier", c.model.image_size, &c.model.attributes, train, valid)
+        check_splits("classifier", (c.model.image_size, c.model.image_size), &c.model.attributes, train, valid)
     }
 
     /// Trains on `train`, validating on (the first `valid_images` of) `valid`, on `device`;

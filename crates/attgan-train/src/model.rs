@@ -59,17 +59,21 @@ pub struct StepSettings {
     pub hflip: bool,
     /// How the targets enter G (AttGAN-Tensorflow's `b_distribution`).
     pub b_distribution: TargetDistribution,
+    /// Take a random square of this side from each (larger) real image: AttGAN-Tensorflow
+    /// v2's random crop. `None`: the images are used whole.
+    pub random_crop: Option<usize>,
 }
 
 impl StepSettings {
-    /// The paper's settings: lr 2e-4, the default loss weights, thres_int 0.5, random flips.
+    /// The paper's settings: lr 2e-4, the default loss weights, thres_int 0.5, no flips.
     pub fn paper() -> Self {
         Self {
             lr: 2e-4,
             losses: LossConfig::default(),
             thres_int: 0.5,
-            hflip: true,
+            hflip: false,
             b_distribution: TargetDistribution::None,
+            random_crop: None,
         }
     }
 }

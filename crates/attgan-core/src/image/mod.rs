@@ -3,10 +3,12 @@
 
 mod crop;
 pub mod grid;
+mod resize;
 mod save;
 mod tensor;
 
-pub use crop::{Crop, Region, preprocess};
+pub use crop::{Crop, Preprocess, Region, preprocess};
 pub use grid::SampleGrid;
+pub use resize::Resize;
 pub use save::save_atomically;
 pub use tensor::{batch_to_tensor, tensor_to_batch, to_tensor};

@@ -156,10 +156,14 @@ fn crops_choose_the_documented_boxes() {
     assert!(!Crop::Square { top: u32::MAX, left: 0, size: 2 }.region(10, 10).fits_in(10, 10));
     assert_eq!("center".parse::<Crop>().unwrap(), Crop::Centre);
     assert_eq!("None".parse::<Crop>().unwrap(), Crop::Whole);
-    for crop in [Crop::Celeba, Crop::Centre, Crop::Whole] {
+    for crop in [Crop::Celeba, Crop::Celeba64, Crop::Centre, Crop::CentreOf(170), Crop::Whole] {
         assert_eq!(crop.to_string().parse::<Crop>().unwrap(), crop);
     }
-    assert!("square".parse::<Crop>().unwrap_err().to_string().contains("celeba, centre or whole"));
+    let err = "square".parse::<Crop>().unwrap_err().to_string();
+    assert!(
+        err.contains("`square`") && err.contains("celeba, celeba64, centre, centre:SIDE (pixels) or whole"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod images;
 mod losses;
 mod pytorch_import;
 mod quality;
+mod resize;
 mod samples;
 mod session;
 mod shapes;

@@ -11,7 +11,7 @@ use image::RgbImage;
 
 use super::annotations::{Split, parse_attribute_file, parse_partition_file};
 use super::error::{DataError, Result};
-use attgan_core::image::{Crop, preprocess};
+use attgan_core::image::{Crop, Preprocess};
 
 /// Which dataset, and so which file layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,8 +139,8 @@ pub struct CelebaOptions {
     pub attributes: Vec<String>,
     /// Side of the square images produced.
     pub image_size: u32,
-    /// Which pixels are taken before resizing.
-    pub crop: Crop,
+    /// Which pixels are taken, and how they are resized.
+    pub preprocess: Preprocess,
     /// Random left-right mirroring (training augmentation).
     pub hflip: bool,
     /// Policy for missing or corrupt images.
@@ -149,8 +149,9 @@ pub struct CelebaOptions {
 
 impl CelebaOptions {
     /// The defaults for a variant: the training split of the official partition (CelebA) or of
-    /// AttGAN's row split (HQ), the 13 AttGAN attributes, 128x128, the variant's crop, no flip,
-    /// failing on bad images.
+    /// AttGAN's row split (HQ), the 13 AttGAN attributes, 128x128, the variant's crop with the
+    /// Catmull-Rom resize, no flip, failing on bad images. A training run's
+    /// [`DataConfig`](super::DataConfig) sets the split and preprocessing it names.
     pub fn new(variant: Variant) -> Self {
         Self {
             variant,
@@ -161,7 +162,7 @@ impl CelebaOptions {
             },
             attributes: DEFAULT_ATTRIBUTES.iter().map(|s| s.to_string()).collect(),
             image_size: 128,
-            crop: variant.default_crop(),
+            preprocess: Preprocess::new(variant.default_crop()),
             hflip: false,
             bad_images: BadImages::Fail,
         }
@@ -189,7 +190,12 @@ impl CelebaOptions {
     }
     /// With another crop.
     pub fn with_crop(mut self, crop: Crop) -> Self {
-        self.crop = crop;
+        self.preprocess.crop = crop;
+        self
+    }
+    /// With another preprocessing (crop, filter, load size).
+    pub fn with_preprocess(mut self, preprocess: Preprocess) -> Self {
+        self.preprocess = preprocess;
         self
     }
     /// With or without random flips.
@@ -318,7 +324,7 @@ impl CelebaDataset {
         let img = image::open(&path).map_err(|e| bad(e.to_string()))?.to_rgb8();
         let flip = self.options.hflip && rand::random::<bool>();
         let image =
-            preprocess(&img, self.options.crop, self.options.image_size, flip).map_err(|e| bad(e.to_string()))?;
+            self.options.preprocess.apply(&img, self.options.image_size, flip).map_err(|e| bad(e.to_string()))?;
         Ok(CelebaItem { file: file.clone(), image, attributes: self.attributes[index].clone() })
     }
 

@@ -111,6 +111,12 @@ pub fn read_attributes(crop: &RgbImage) -> [bool; N_ATTRIBUTES] {
     Measurements::of(crop).attributes()
 }
 
+/// The luminance of the skin the oracle measures on the cheeks (Rec. 601 weights, 0-255): it
+/// reads `Pale_Skin` above 210. For probing what a generator does to the skin.
+pub fn skin_luminance(crop: &RgbImage) -> f32 {
+    Measurements::of(crop).skin_luminance
+}
+
 /// The statistics the attributes are decided from.
 struct Measurements {
     hair: HairColour,

@@ -6,12 +6,14 @@ use attgan_core::{AttGanConfig, LossConfig};
 use burn::config::Config;
 
 use super::lr_schedule::LrSchedule;
-use crate::data::CelebaDataset;
+use crate::data::{CelebaDataset, DataConfig};
 use crate::error::TrainError;
 use crate::model::StepSettings;
 
-/// Everything that shapes a training run. Defaults are the paper's (batch 32, 200 epochs,
-/// 5 critic steps per generator step, Adam 2e-4 with lr/10 after epoch 100, random flips).
+/// Everything that shapes a training run. Defaults are the paper's training settings (batch 32,
+/// 200 epochs, 5 critic steps per generator step, Adam 2e-4 with lr/10 after epoch 100, no
+/// flips, AttGAN's row split and TensorFlow's bicubic resize); [`super::Preset`] sets the model's
+/// too, for the paper's code and the other references.
 #[derive(Config, Debug)]
 pub struct TrainingConfig {
     /// The networks.
@@ -34,9 +36,13 @@ pub struct TrainingConfig {
     /// The loss weights.
     #[config(default = "LossConfig::new()")]
     pub losses: LossConfig,
-    /// Random left-right flips of the training images.
-    #[config(default = true)]
+    /// Random left-right flips of the training images (AttGAN-Tensorflow v2 flips; v1 and
+    /// AttGAN-PyTorch do not).
+    #[config(default = false)]
     pub hflip: bool,
+    /// Which rows make each split, and how images are cropped and resized.
+    #[config(default = "DataConfig::new()")]
+    pub data: DataConfig,
     /// How the training targets enter G: +-thres_int (`None`, the paper's), or scaled per
     /// element by a uniform or truncated-normal draw (AttGAN-Tensorflow v1's `--b_distribution`).
     #[config(default = "TargetDistribution::None")]
@@ -76,36 +82,19 @@ impl TrainingConfig {
         if let Some(model) = json.get_mut("model") {
             attgan_core::config::upgrade_json(model);
         }
-        // Runs written before the option existed trained with the paper's targets.
+        // Runs written before an option existed trained as these say.
         if let Some(object) = json.as_object_mut() {
             object
                 .entry("b_distribution")
                 .or_insert_with(|| serde_json::to_value(TargetDistribution::None).expect("a unit variant"));
+            object.entry("data").or_insert_with(|| serde_json::to_value(DataConfig::legacy()).expect("plain data"));
         }
         serde_json::from_value(json).map_err(|e| e.to_string())
     }
 
-    /// The synthetic world's quick run, tuned to learn within minutes on a CPU: a 32x32 model
-    /// with 16 base channels and 4 layers, 2 critic steps per generator step, lr 1e-3 for 8
-    /// epochs then decaying linearly to 0 at epoch 16.
+    /// The synthetic world's quick run: [`super::Preset::Synthetic`].
     pub fn synthetic() -> Self {
-        let model = AttGanConfig::new()
-            .with_image_size(32)
-            .with_enc_dim(16)
-            .with_dec_dim(16)
-            .with_dis_dim(16)
-            .with_enc_layers(4)
-            .with_dec_layers(4)
-            .with_dis_layers(4)
-            .with_dis_fc_dim(128)
-            .with_max_dim(256);
-        TrainingConfig::new(model)
-            .with_epochs(16)
-            .with_n_d(2)
-            .with_lr(1e-3)
-            .with_schedule(LrSchedule::Linear { start: 8 })
-            .with_checkpoint_every(500)
-            .with_sample_every(200)
+        super::Preset::Synthetic.config(super::Preset::Synthetic.model())
     }
 
     /// Checks every option that a run needs to make sense; the message names the option.
@@ -119,7 +108,7 @@ impl TrainingConfig {
         if let LrSchedule::Step { every: 0, .. } = self.schedule {
             return bad("a step schedule needs every >= 1 epoch".into());
         }
-        Ok(())
+        self.data.validate(self.model.image_size).map_err(TrainError::Options)
     }
 
     /// The step settings of the Learner's model.
@@ -130,11 +119,12 @@ impl TrainingConfig {
             thres_int: self.model.thres_int,
             hflip: self.hflip,
             b_distribution: self.b_distribution,
+            random_crop: self.data.random_crop.then_some(self.model.image_size),
         }
     }
 
     /// The options a resumed run must share with the run it continues, as (name, old, new).
-    pub(crate) fn resume_conflicts(&self, saved: &TrainingConfig) -> Vec<(&'static str, String, String)> {
+    pub fn resume_conflicts(&self, saved: &TrainingConfig) -> Vec<(&'static str, String, String)> {
         let mut conflicts = Vec::new();
         let mut check = |name, a: String, b: String| {
             if a != b {
@@ -146,6 +136,7 @@ impl TrainingConfig {
         check("n_d", saved.n_d.to_string(), self.n_d.to_string());
         check("seed", saved.seed.to_string(), self.seed.to_string());
         check("b_distribution", saved.b_distribution.name().into(), self.b_distribution.name().into());
+        check("data", format!("{:?}", saved.data), format!("{:?}", self.data));
         conflicts
     }
 }
@@ -167,16 +158,17 @@ pub(crate) fn check_run(batch_size: usize, epochs: usize, lr: f64) -> crate::err
 }
 
 /// Checks that the training and validation splits serve what `network` (named in the message)
-/// of `image_size` with `attributes` takes.
+/// of `image_size` with `attributes` takes; the training images are `train_size` (larger than
+/// `image_size` where the step takes random crops).
 pub(crate) fn check_splits(
     network: &str,
-    image_size: usize,
+    (image_size, train_size): (usize, usize),
     attributes: &[String],
     train: &CelebaDataset,
     valid: &CelebaDataset,
 ) -> crate::error::Result<()> {
-    for (role, set) in [("training", train), ("validation", valid)] {
-        set.require_fit(role, network, image_size, attributes).map_err(|e| TrainError::Options(e.to_string()))?;
+    for (role, set, size) in [("training", train, train_size), ("validation", valid, image_size)] {
+        set.require_fit(role, network, size, attributes).map_err(|e| TrainError::Options(e.to_string()))?;
     }
     Ok(())
 }

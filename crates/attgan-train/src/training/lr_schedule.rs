@@ -17,16 +17,29 @@ pub enum LrSchedule {
         /// Multiplier at each drop.
         factor: f64,
     },
-    /// The base rate until epoch `start`, then a linear decay to 0 at the last epoch (AttGAN v2).
+    /// The base rate until epoch `start`, then a linear decay, batch by batch, to 0 at the
+    /// end of the last epoch.
     Linear {
         /// The epoch (0-based, counting completed epochs) where the decay starts.
+        start: usize,
+    },
+    /// AttGAN-Tensorflow v2's `LinearDecayLR` (tflib/utils/learning_rate.py, lines 13-18), set
+    /// once per epoch: the base rate before epoch `start`, then in epoch e >= start
+    /// `base * (1 - (e - start + 1) / (epochs - start + 1))`, so the last epoch still trains at
+    /// `base / (epochs - start + 1)`.
+    LinearByEpoch {
+        /// The first epoch (0-based) with a lower rate.
         start: usize,
     },
 }
 
 impl LrSchedule {
-    /// AttGAN v1: lr/10 after epoch 100.
+    /// AttGAN v1: lr/10 after epoch 100 (AttGAN-Tensorflow v1's train.py at 4b00e6c, line 232;
+    /// AttGAN-PyTorch's train.py, line 134).
     pub const PAPER: LrSchedule = LrSchedule::Step { every: 100, factor: 0.1 };
+    /// AttGAN v2: the base rate for 30 epochs, then down by a 31st of it each epoch
+    /// (AttGAN-Tensorflow's train.py, lines 30 and 281).
+    pub const TF2: LrSchedule = LrSchedule::LinearByEpoch { start: 30 };
 
     /// The rate after `done` completed epochs (fractional within an epoch) of `total`.
     pub fn rate(&self, base: f64, done: f64, total: usize) -> f64 {
@@ -37,6 +50,15 @@ impl LrSchedule {
                 let span = total.saturating_sub(start).max(1) as f64;
                 base * (1.0 - ((done - start as f64) / span).clamp(0.0, 1.0))
             }
+            LrSchedule::LinearByEpoch { start } => {
+                let epoch = done.floor() as usize;
+                if epoch < start {
+                    base
+                } else {
+                    let span = (total.saturating_sub(start) + 1) as f64;
+                    base * (1.0 - (epoch - start + 1) as f64 / span).max(0.0)
+                }
+            }
         }
     }
 }
@@ -44,7 +66,8 @@ impl LrSchedule {
 impl std::str::FromStr for LrSchedule {
     type Err = String;
 
-    /// `constant`, `step` (the paper's), `step:EVERY:FACTOR`, `linear:START`.
+    /// `constant`, `step` (the paper's), `step:EVERY:FACTOR`, `linear:START`,
+    /// `linear-by-epoch:START`.
     fn from_str(s: &str) -> Result<Self, String> {
         let parts: Vec<&str> = s.split(':').collect();
         let num = |i: usize| -> Result<f64, String> {
@@ -55,8 +78,10 @@ impl std::str::FromStr for LrSchedule {
             "step" if parts.len() == 1 => Ok(LrSchedule::PAPER),
             "step" if parts.len() == 3 => Ok(LrSchedule::Step { every: num(1)? as usize, factor: num(2)? }),
             "linear" if parts.len() == 2 => Ok(LrSchedule::Linear { start: num(1)? as usize }),
+            "linear-by-epoch" if parts.len() == 2 => Ok(LrSchedule::LinearByEpoch { start: num(1)? as usize }),
             _ => Err(format!(
-                "unknown learning-rate schedule `{s}`; expected constant, step, step:EVERY:FACTOR or linear:START"
+                "unknown learning-rate schedule `{s}`; expected constant, step, step:EVERY:FACTOR, linear:START \
+                 or linear-by-epoch:START"
             )),
         }
     }

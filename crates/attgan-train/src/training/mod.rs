@@ -1,6 +1,8 @@
 //! Training a whole AttGAN on Burn's Learner, read top-down:
 //!
 //! - [`config`]: [`TrainingConfig`], every option of a run (the paper's defaults);
+//! - [`preset`]: [`Preset`], every setting of a reference implementation (paper, pytorch, tf2)
+//!   or of the synthetic world's quick run, by name;
 //! - [`step`]: one critic step and one generator step, gradients apart from the update;
 //! - [`strategy`]: the 5:1 critic schedule ([`CriticSchedule`]) driving the Learner, with
 //!   checkpoints, sample grids, curves and a stop on NaN;
@@ -13,6 +15,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod lr_schedule;
 pub mod plot;
+pub mod preset;
 pub mod report;
 pub mod run_dir;
 pub mod step;
@@ -21,5 +24,6 @@ pub mod trainer;
 
 pub use config::TrainingConfig;
 pub use lr_schedule::{AttGanLrScheduler, LrSchedule};
+pub use preset::Preset;
 pub use strategy::{CriticSchedule, Limits};
 pub use trainer::{TrainSummary, Trainer, load_checkpoint};

@@ -25,12 +25,26 @@ pub fn random_hflip<B: Backend, R: Rng + ?Sized>(x: Tensor<B, 4>, rng: &mut R) -
     x.clone().flip([3]) * m.clone() + x * m.neg().add_scalar(1.0)
 }
 
+/// A random `size` x `size` square of each image of `x` [N, C, H, W], its corner drawn from
+/// `rng` per image, uniformly over every position that fits (TensorFlow's `random_crop`).
+pub fn random_crop<B: Backend, R: Rng + ?Sized>(x: Tensor<B, 4>, size: usize, rng: &mut R) -> Tensor<B, 4> {
+    let [n, _, h, w] = x.dims();
+    assert!(size <= h && size <= w, "a random crop of {size} pixels from {h}x{w} images");
+    let crops = (0..n)
+        .map(|i| {
+            let (top, left) = (rng.random_range(0..=h - size), rng.random_range(0..=w - size));
+            x.clone().slice([i..i + 1, 0..x.dims()[1], top..top + size, left..left + size])
+        })
+        .collect();
+    Tensor::cat(crops, 0)
+}
+
 fn value<B: Backend>(t: Tensor<B, 1>) -> f64 {
     t.into_scalar().elem()
 }
 
-/// A step's real images and targets: `xa` mirrored where the coins say (with `hflip`), the
-/// attribute vectors `a` permuted within the batch, and G's input for them drawn from the
+/// A step's real images and targets: `xa` mirrored where the coins say (with `hflip`) and
+/// randomly cropped (with `random_crop`), the attribute vectors `a` permuted within the batch, and G's input for them drawn from the
 /// settings' target distribution. Both steps draw from `rng` in this order, so a step's
 /// randomness is fixed by its seed.
 fn step_inputs<B: Backend, R: Rng + ?Sized>(
@@ -40,6 +54,10 @@ fn step_inputs<B: Backend, R: Rng + ?Sized>(
     rng: &mut R,
 ) -> (Tensor<B, 4>, Targets<B>) {
     let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
+    let xa = match settings.random_crop {
+        Some(size) => random_crop(xa, size, rng),
+        None => xa,
+    };
     let b = permuted_targets(a.clone(), rng);
     (xa, Targets::drawn(b, settings.thres_int, settings.b_distribution, rng))
 }

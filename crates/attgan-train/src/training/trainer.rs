@@ -101,7 +101,8 @@ impl Trainer {
     fn check(&self, train: &CelebaDataset, valid: &CelebaDataset) -> crate::error::Result<()> {
         let c = &self.config;
         c.validate()?;
-        check_splits("model", c.model.image_size, &c.model.attributes, train, valid)?;
+        let sizes = (c.model.image_size, c.data.training_image_size(c.model.image_size));
+        check_splits("model", sizes, &c.model.attributes, train, valid)?;
         if train.len() < c.batch_size {
             return Err(TrainError::Options(format!(
                 "the training split has {} images, fewer than one batch of {}",

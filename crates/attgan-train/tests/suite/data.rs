@@ -237,7 +237,68 @@ fn crop_geometry_is_attgans_box() {
     // Each variant's default: AttGAN's box for CelebA, the centred square for the square HQ images.
     assert_eq!(Variant::Celeba.default_crop(), Crop::Celeba);
     assert_eq!(Variant::CelebaHq.default_crop(), Crop::Centre);
-    assert_eq!(CelebaOptions::new(Variant::Celeba).crop, Crop::Celeba);
+    assert_eq!(CelebaOptions::new(Variant::Celeba).preprocess.crop, Crop::Celeba);
+}
+
+#[test]
+fn the_references_crops_and_load_size_take_their_pixels() {
+    let img = RgbImage::from_fn(178, 218, |x, y| Rgb([x as u8, y as u8, 0]));
+    // AttGAN v1 at 64x64: 148x148 at top 40, left 15.
+    let v1_64 = Preprocess::new(Crop::Celeba64).apply(&img, 148, false).unwrap();
+    assert_eq!(v1_64.get_pixel(0, 0).0[..2], [15, 40]);
+    assert_eq!(v1_64.get_pixel(147, 147).0[..2], [162, 187]);
+    assert_eq!(Crop::attgan_v1(64), Crop::Celeba64);
+    assert_eq!(Crop::attgan_v1(128), Crop::Celeba);
+    // torchvision's CenterCrop(170): top 24, left 4; an odd margin rounds half to even.
+    let centre = Preprocess::new(Crop::CentreOf(170)).apply(&img, 170, false).unwrap();
+    assert_eq!(centre.get_pixel(0, 0).0[..2], [4, 24]);
+    assert_eq!(Crop::CentreOf(4).region(7, 9), Region { left: 2, top: 2, width: 4, height: 4 });
+    assert_eq!(Crop::CentreOf(4).region(9, 11), Region { left: 2, top: 4, width: 4, height: 4 });
+    let err = Preprocess::new(Crop::CentreOf(300)).apply(&img, 64, false).unwrap_err().to_string();
+    assert!(err.contains("300x300 crop") && err.contains("178x218"), "{err}");
+    // TF v2: resize to the load size, then the centred square of the output size (offset
+    // (143 - 128) / 2 = 7): the same pixels as resizing to 143 and cropping by hand.
+    let square = Preprocess::new(Crop::Centre).with_resize(Resize::TfBilinear);
+    let loaded = square.apply(&img, 143, false).unwrap();
+    let cropped = square.with_load_size(Some(143)).apply(&img, 128, false).unwrap();
+    assert_eq!(cropped, image::imageops::crop_imm(&loaded, 7, 7, 128, 128).to_image());
+    let err = square.with_load_size(Some(100)).apply(&img, 128, false).unwrap_err().to_string();
+    assert!(err.contains("load size 100 is smaller than the output size 128"), "{err}");
+    // Names on the command line.
+    for (text, crop) in [("celeba64", Crop::Celeba64), ("centre:170", Crop::CentreOf(170)), ("center", Crop::Centre)] {
+        assert_eq!(text.parse::<Crop>().unwrap(), crop);
+    }
+    assert_eq!(Crop::CentreOf(170).to_string(), "centre:170");
+    let err = "centre:0".parse::<Crop>().unwrap_err().to_string();
+    assert!(err.contains("`centre:0`") && err.contains("centre:SIDE"), "{err}");
+}
+
+#[test]
+fn a_data_config_opens_the_split_and_preprocessing_it_names() {
+    let dir = TempDir::new("data-config");
+    write_celeba(&dir.0, &rows(6), &[0, 0, 0, 1, 2, 2], "\n");
+    let attributes: Vec<String> = DEFAULT_ATTRIBUTES.iter().map(|s| s.to_string()).collect();
+    let official = DataConfig::new().with_split(SplitChoice::Official);
+    let open = |c: &DataConfig, split| CelebaDataset::open(&dir.0, c.options(Variant::Celeba, split, &attributes, 32));
+    assert_eq!(open(&official, Split::Test).unwrap().files(), ["000005.jpg", "000006.jpg"]);
+    assert_eq!(open(&official, Split::Val).unwrap().len(), 1);
+    // AttGAN's row split of six rows: all training; the validation split is empty, and says so.
+    let rows_split = DataConfig::new();
+    assert_eq!(open(&rows_split, Split::Train).unwrap().len(), 6);
+    let err = open(&rows_split, Split::Val).unwrap_err().to_string();
+    assert!(err.contains("the val split") && err.contains("is empty"), "{err}");
+    // A random-crop run: training items at the load size, validation items at the model's.
+    let tf2 = official
+        .clone()
+        .with_preprocess(Preprocess::new(Crop::Centre).with_resize(Resize::TfBilinear).with_load_size(Some(36)))
+        .with_random_crop(true);
+    assert_eq!(open(&tf2, Split::Train).unwrap().get(0).unwrap().image.dimensions(), (36, 36));
+    assert_eq!(open(&tf2, Split::Val).unwrap().get(0).unwrap().image.dimensions(), (32, 32));
+    // The paper's filter (the default) reaches the pixels: not Catmull-Rom's.
+    let catmull_rom = official.clone().with_preprocess(Preprocess::new(Crop::Celeba));
+    let (tf, cr) = (open(&official, Split::Test).unwrap(), open(&catmull_rom, Split::Test).unwrap());
+    assert_eq!(official.preprocess.resize, Resize::TfBicubic);
+    assert!(tf.get(0).unwrap().image != cr.get(0).unwrap().image, "the two filters give the same pixels");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use attgan_core::Editor;
-use attgan_train::data::{CelebaDataset, CelebaOptions, Split, Variant};
+use attgan_train::data::{CelebaDataset, Split, Variant};
 use attgan_train::eval::{Oracle, evaluate};
 use attgan_train::synthetic::{SyntheticOptions, write_synthetic_celeba};
 use attgan_train::training::Limits;
@@ -26,8 +26,10 @@ fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
         .with_schedule(LrSchedule::Linear { start: 22 })
         .with_sample_every(500);
     let model = config.model.clone();
-    let options = CelebaOptions::new(Variant::Celeba).with_image_size(32);
-    let open = |split| CelebaDataset::open(&world, options.clone().with_split(split)).unwrap();
+    let open = |split| {
+        CelebaDataset::open(&world, config.data.options(Variant::Celeba, split, &model.attributes, model.image_size))
+            .unwrap()
+    };
     let out = std::env::temp_dir().join(format!("attgan-learns-{}", std::process::id()));
     let t = Instant::now();
     let summary = Trainer::new(config.clone(), &out)
@@ -37,11 +39,93 @@ fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
         .unwrap();
     let steps = summary.last_checkpoint.unwrap().steps;
     println!("trained {steps} steps in {:.0} s", t.elapsed().as_secs_f64());
-    let editor = Editor::<Flex>::new(summary.model.g.clone(), model, &Default::default());
+    let editor = Editor::<Flex>::new(summary.model.g.clone(), model.clone(), &Default::default());
     let report = evaluate(&editor, &open(Split::Test), 400, 50, &Oracle, 1.0, |_| {}).unwrap();
     println!("{report}");
     // Measured on the project's 2-core machine: 27.1 dB and 83.7% (the goal of 90% is not met yet:
     // Pale_Skin, Brown_Hair and Bald lag). These bounds guard against regressions.
     assert!(report.psnr > 25.0, "reconstruction PSNR {:.2} dB", report.psnr);
     assert!(report.mean_edit_accuracy() > 0.8, "mean editing accuracy {:.3}", report.mean_edit_accuracy());
+}
+
+/// Where a trained synthetic model's edits go wrong, attribute by attribute: the oracle on the
+/// real faces at the model's size, on G's reconstructions, and on each flip in each direction,
+/// with the skin luminance it reads for `Pale_Skin`. Ignored by default (it needs a trained
+/// export and prints a report):
+///
+/// ```text
+/// ATTGAN_PROBE_MODEL=out/synthetic ATTGAN_PROBE_WORLD=out/synthetic-celeba-4000 \
+///   cargo test --release -p attgan-train --test suite -- probe --ignored --nocapture
+/// ```
+#[test]
+#[ignore = "needs a trained export; prints a report"]
+fn probe_where_a_trained_synthetic_model_errs() {
+    use attgan_core::{Edits, Source};
+    use attgan_train::data::DataConfig;
+    use attgan_train::synthetic::oracle::{read_attributes, skin_luminance};
+    use burn::data::dataset::Dataset;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = |var: &str, default: &str| std::env::var(var).map(Into::into).unwrap_or_else(|_| root.join(default));
+    let (model_dir, world) =
+        (path("ATTGAN_PROBE_MODEL", "out/synthetic"), path("ATTGAN_PROBE_WORLD", "out/synthetic-celeba-4000"));
+    let editor = Editor::<Flex>::load(&model_dir, &Default::default()).unwrap();
+    let size = editor.config().image_size;
+    let names = editor.attributes().to_vec();
+    let test = CelebaDataset::open(&world, DataConfig::synthetic().options(Variant::Celeba, Split::Test, &names, size))
+        .unwrap();
+    let n = test.len().min(400);
+    let items: Vec<_> = (0..n).map(|i| test.get(i).unwrap()).collect();
+    let images: Vec<_> = items.iter().map(|i| i.image.clone()).collect();
+    let truth: Vec<Vec<f32>> = items.iter().map(|i| i.attributes.clone()).collect();
+    let test_int = editor.config().test_int;
+    let edits: Vec<Edits> = std::iter::once(Edits::new()).chain(Edits::single(&names, test_int)).collect();
+    let mut outputs = vec![Vec::new(); edits.len()];
+    for start in (0..n).step_by(50) {
+        let end = (start + 50).min(n);
+        let out = editor.edit_batch(&images[start..end], Source::Given(&truth[start..end]), &edits).unwrap();
+        for (all, part) in outputs.iter_mut().zip(out) {
+            all.extend(part);
+        }
+    }
+    let read = |imgs: &[image::RgbImage]| imgs.iter().map(read_attributes).collect::<Vec<_>>();
+    let (on_real, on_rec) = (read(&images), read(&outputs[0]));
+    println!("{n} test faces at {size}x{size}, test_int {test_int}");
+    println!("{:<20} {:>7} {:>7} {:>9} {:>9} {:>7}", "attribute", "real", "recon", "0->1", "1->0", "edit");
+    for (a, name) in names.iter().enumerate() {
+        let agree =
+            |r: &[[bool; 13]]| r.iter().zip(&truth).filter(|(r, t)| r[a] == (t[a] > 0.5)).count() as f64 / n as f64;
+        let edited = read(&outputs[a + 1]);
+        let (mut up, mut up_n, mut down, mut down_n) = (0, 0, 0, 0);
+        for (r, t) in edited.iter().zip(&truth) {
+            if t[a] > 0.5 {
+                down_n += 1;
+                down += usize::from(!r[a]);
+            } else {
+                up_n += 1;
+                up += usize::from(r[a]);
+            }
+        }
+        println!(
+            "{name:<20} {:>6.1}% {:>6.1}% {:>4}/{:<4} {:>4}/{:<4} {:>6.1}%",
+            100.0 * agree(&on_real),
+            100.0 * agree(&on_rec),
+            up,
+            up_n,
+            down,
+            down_n,
+            100.0 * (up + down) as f64 / n as f64
+        );
+    }
+    let pale = names.iter().position(|a| a == "Pale_Skin").unwrap();
+    let lum = |imgs: &[image::RgbImage], on: bool| {
+        let v: Vec<f32> =
+            imgs.iter().zip(&truth).filter(|(_, t)| (t[pale] > 0.5) == on).map(|(i, _)| skin_luminance(i)).collect();
+        let mean = v.iter().sum::<f32>() / v.len().max(1) as f32;
+        let (lo, hi) = v.iter().fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+        format!("mean {mean:.0} [{lo:.0}, {hi:.0}]")
+    };
+    println!("skin luminance (Pale_Skin above 210):");
+    println!("  real:     pale {}, not pale {}", lum(&images, true), lum(&images, false));
+    println!("  recon:    pale {}, not pale {}", lum(&outputs[0], true), lum(&outputs[0], false));
+    println!("  flipped:  was pale {}, was not {}", lum(&outputs[pale + 1], true), lum(&outputs[pale + 1], false));
 }

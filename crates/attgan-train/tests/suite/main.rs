@@ -7,6 +7,7 @@ mod common;
 mod data;
 mod eval;
 mod learns;
+mod presets;
 mod step;
 mod synthetic_dataset;
 mod synthetic_world;

@@ -141,3 +141,34 @@ fn adam_is_the_papers() {
         assert!(c.contains(field), "{c} lacks {field}");
     }
 }
+
+#[test]
+fn a_random_crop_takes_a_whole_window_of_each_image_at_a_seeded_place() {
+    use attgan_train::training::step::random_crop;
+    use burn::tensor::TensorData;
+    // Each value encodes its image, row and column.
+    let (n, side, size) = (6, 9, 5);
+    let values: Vec<f32> = (0..n * 3 * side * side).map(|i| i as f32).collect();
+    let x = Tensor::<Flex, 4>::from_data(TensorData::new(values, [n, 3, side, side]), &Default::default());
+    let crop = random_crop(x.clone(), size, &mut StdRng::seed_from_u64(3));
+    assert_eq!(crop.dims(), [n, 3, size, size]);
+    let again = random_crop(x, size, &mut StdRng::seed_from_u64(3));
+    assert_eq!(crop.to_data(), again.to_data(), "the same seed, the same windows");
+    let v: Vec<f32> = crop.into_data().into_vec().unwrap();
+    let mut corners = std::collections::HashSet::new();
+    for i in 0..n {
+        let first = v[i * 3 * size * size] as usize - i * 3 * side * side;
+        let (top, left) = (first / side, first % side);
+        assert!(top + size <= side && left + size <= side, "image {i}: window at ({top}, {left})");
+        corners.insert((top, left));
+        for c in 0..3 {
+            for y in 0..size {
+                for x in 0..size {
+                    let got = v[((i * 3 + c) * size + y) * size + x] as usize;
+                    assert_eq!(got, ((i * 3 + c) * side + top + y) * side + left + x, "image {i}, channel {c}");
+                }
+            }
+        }
+    }
+    assert!(corners.len() > 1, "the windows of {n} images are drawn apart: {corners:?}");
+}

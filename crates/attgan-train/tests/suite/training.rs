@@ -274,3 +274,26 @@ fn a_training_json_written_before_b_distribution_existed_reads_with_the_papers_t
     std::fs::write(&path, json.to_string()).unwrap();
     assert_eq!(TrainingConfig::read(&path).unwrap().b_distribution, TargetDistribution::None);
 }
+
+#[test]
+fn a_training_json_written_before_data_existed_reads_as_those_runs_read_their_images() {
+    use attgan_train::data::{Crop, DataConfig, Preprocess, Resize, SplitChoice};
+    use burn::config::Config;
+    let dir = out_dir("old-data-json");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("training.json");
+    let tf2 = DataConfig::new()
+        .with_preprocess(Preprocess::new(Crop::Centre).with_load_size(Some(20)))
+        .with_random_crop(true);
+    tiny().with_data(tf2.clone()).save(&path).unwrap();
+    assert_eq!(TrainingConfig::read(&path).unwrap().data, tf2);
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json.as_object_mut().unwrap().remove("data");
+    std::fs::write(&path, json.to_string()).unwrap();
+    let legacy = TrainingConfig::read(&path).unwrap().data;
+    assert_eq!(legacy, DataConfig::legacy());
+    assert_eq!((legacy.split, legacy.preprocess.resize), (SplitChoice::Official, Resize::CatmullRom));
+    // A resumed run must read its images as before.
+    let conflicts = tiny().with_data(tf2).resume_conflicts(&tiny());
+    assert!(conflicts.iter().any(|(name, _, _)| *name == "data"), "{conflicts:?}");
+}
