@@ -103,6 +103,18 @@ struct Args {
     /// (AttGAN-Tensorflow v1's --b_distribution) [default: the preset's: none].
     #[arg(long)]
     b_distribution: Option<attgan::attributes::TargetDistribution>,
+    /// Weight of G's L1 reconstruction (the paper's lambda_1) [default: 100].
+    #[arg(long)]
+    rec_weight: Option<f64>,
+    /// Weight of G's attribute loss on its edits (lambda_2) [default: 10].
+    #[arg(long)]
+    g_attr_weight: Option<f64>,
+    /// Weight of C's attribute loss on real images in the D-loss (lambda_3) [default: 1].
+    #[arg(long)]
+    d_attr_weight: Option<f64>,
+    /// Weight of the gradient penalty [default: 10].
+    #[arg(long)]
+    gp_weight: Option<f64>,
     /// Continue the run in --out from its latest checkpoint (same model, batch size, n_d, seed,
     /// b_distribution).
     #[arg(long)]
@@ -150,6 +162,15 @@ fn options(args: &Args, synthetic: bool) -> Result<(TrainingConfig, DataSource),
         data.split = SplitChoice::Official;
     }
     let source = args.data.source_with(data);
+    let mut losses = base.losses.clone();
+    for (weight, given) in [
+        (&mut losses.rec_weight, args.rec_weight),
+        (&mut losses.g_attr_weight, args.g_attr_weight),
+        (&mut losses.d_attr_weight, args.d_attr_weight),
+        (&mut losses.gp_weight, args.gp_weight),
+    ] {
+        *weight = given.unwrap_or(*weight);
+    }
     let c = TrainingConfig {
         model,
         batch_size: args.batch_size.unwrap_or(base.batch_size),
@@ -171,6 +192,7 @@ fn options(args: &Args, synthetic: bool) -> Result<(TrainingConfig, DataSource),
         },
         b_distribution: args.b_distribution.unwrap_or(base.b_distribution),
         data: source.data.clone(),
+        losses,
         ..base
     };
     c.validate()?;

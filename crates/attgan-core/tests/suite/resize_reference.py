@@ -15,7 +15,7 @@ them: TensorFlow's to 1e-3, PIL's to one level.
     python3 -m venv /tmp/tf && /tmp/tf/bin/pip install tensorflow-cpu pillow numpy
     /tmp/tf/bin/python crates/attgan-core/tests/suite/resize_reference.py
 
-Made with TensorFlow 2.21.0 (tf.raw_ops keeps the legacy kernels) and Pillow 12.
+Made with TensorFlow 2.21.0 (tf.raw_ops keeps the legacy kernels) and Pillow 13.0.0.
 """
 import json
 import os

@@ -48,11 +48,15 @@ impl SyntheticOptions {
 
     fn marker(&self) -> String {
         format!(
-            "attgan synthetic CelebA v1: n_images {} seed {} val {} test {} quality {}\n",
+            "attgan synthetic CelebA v{WORLD_VERSION}: n_images {} seed {} val {} test {} quality {}\n",
             self.n_images, self.seed, self.val_fraction, self.test_fraction, self.jpeg_quality
         )
     }
 }
+
+/// The version of the drawing, in the marker: a world on disk written by another version is
+/// drawn again. Change it with any change to what the faces look like.
+pub const WORLD_VERSION: u32 = 1;
 
 /// Name of the marker file that records how a directory was generated.
 pub const MARKER: &str = "SYNTHETIC_CELEBA.txt";

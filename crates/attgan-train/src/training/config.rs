@@ -108,6 +108,18 @@ impl TrainingConfig {
         if let LrSchedule::Step { every: 0, .. } = self.schedule {
             return bad("a step schedule needs every >= 1 epoch".into());
         }
+        let l = &self.losses;
+        for (name, weight) in [
+            ("rec_weight", l.rec_weight),
+            ("g_attr_weight", l.g_attr_weight),
+            ("d_attr_weight", l.d_attr_weight),
+            ("gp_weight", l.gp_weight),
+            ("adv_weight", l.adv_weight),
+        ] {
+            if !(weight.is_finite() && weight >= 0.0) {
+                return bad(format!("losses.{name} must be a finite number >= 0, got {weight}"));
+            }
+        }
         self.data.validate(self.model.image_size).map_err(TrainError::Options)
     }
 

@@ -55,7 +55,7 @@ fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
 ///
 /// ```text
 /// ATTGAN_PROBE_MODEL=out/synthetic ATTGAN_PROBE_WORLD=out/synthetic-celeba-4000 \
-///   cargo test --release -p attgan-train --test suite -- probe --ignored --nocapture
+///   [ATTGAN_PROBE_TEST_INT=1.5] cargo test --release -p attgan-train --test suite -- probe --ignored --nocapture
 /// ```
 #[test]
 #[ignore = "needs a trained export; prints a report"]
@@ -77,7 +77,7 @@ fn probe_where_a_trained_synthetic_model_errs() {
     let items: Vec<_> = (0..n).map(|i| test.get(i).unwrap()).collect();
     let images: Vec<_> = items.iter().map(|i| i.image.clone()).collect();
     let truth: Vec<Vec<f32>> = items.iter().map(|i| i.attributes.clone()).collect();
-    let test_int = editor.config().test_int;
+    let test_int = std::env::var("ATTGAN_PROBE_TEST_INT").map_or(editor.config().test_int, |v| v.parse().unwrap());
     let edits: Vec<Edits> = std::iter::once(Edits::new()).chain(Edits::single(&names, test_int)).collect();
     let mut outputs = vec![Vec::new(); edits.len()];
     for start in (0..n).step_by(50) {
@@ -90,11 +90,18 @@ fn probe_where_a_trained_synthetic_model_errs() {
     let read = |imgs: &[image::RgbImage]| imgs.iter().map(read_attributes).collect::<Vec<_>>();
     let (on_real, on_rec) = (read(&images), read(&outputs[0]));
     println!("{n} test faces at {size}x{size}, test_int {test_int}");
-    println!("{:<20} {:>7} {:>7} {:>9} {:>9} {:>7}", "attribute", "real", "recon", "0->1", "1->0", "edit");
+    println!(
+        "{:<20} {:>7} {:>7} {:>9} {:>9} {:>7} {:>7} {:>7}",
+        "attribute", "real", "recon", "0->1", "1->0", "edit", "C real", "C edit"
+    );
     for (a, name) in names.iter().enumerate() {
         let agree =
             |r: &[[bool; 13]]| r.iter().zip(&truth).filter(|(r, t)| r[a] == (t[a] > 0.5)).count() as f64 / n as f64;
         let edited = read(&outputs[a + 1]);
+        // D's classifier head C, the judge G trained against: on the real faces and the edits.
+        let c_read = |imgs: &[image::RgbImage]| editor.predict(imgs).unwrap_or_default();
+        let c_real = c_read(&images).iter().zip(&truth).filter(|(p, t)| (p[a] >= 0.5) == (t[a] > 0.5)).count();
+        let c_edit = c_read(&outputs[a + 1]).iter().zip(&truth).filter(|(p, t)| (p[a] >= 0.5) != (t[a] > 0.5)).count();
         let (mut up, mut up_n, mut down, mut down_n) = (0, 0, 0, 0);
         for (r, t) in edited.iter().zip(&truth) {
             if t[a] > 0.5 {
@@ -106,14 +113,16 @@ fn probe_where_a_trained_synthetic_model_errs() {
             }
         }
         println!(
-            "{name:<20} {:>6.1}% {:>6.1}% {:>4}/{:<4} {:>4}/{:<4} {:>6.1}%",
+            "{name:<20} {:>6.1}% {:>6.1}% {:>4}/{:<4} {:>4}/{:<4} {:>6.1}% {:>6.1}% {:>6.1}%",
             100.0 * agree(&on_real),
             100.0 * agree(&on_rec),
             up,
             up_n,
             down,
             down_n,
-            100.0 * (up + down) as f64 / n as f64
+            100.0 * (up + down) as f64 / n as f64,
+            100.0 * c_real as f64 / n as f64,
+            100.0 * c_edit as f64 / n as f64
         );
     }
     let pale = names.iter().position(|a| a == "Pale_Skin").unwrap();
@@ -128,4 +137,22 @@ fn probe_where_a_trained_synthetic_model_errs() {
     println!("  real:     pale {}, not pale {}", lum(&images, true), lum(&images, false));
     println!("  recon:    pale {}, not pale {}", lum(&outputs[0], true), lum(&outputs[0], false));
     println!("  flipped:  was pale {}, was not {}", lum(&outputs[pale + 1], true), lum(&outputs[pale + 1], false));
+    // Instance norm makes D's trunk, and so C, blind to a gain on the whole image: C's reading
+    // of pale skin should not move where the oracle's does.
+    println!("the real faces under a brightness gain (oracle: skin above 210 is pale):");
+    for gain in [0.8f32, 1.0, 1.15, 1.3] {
+        let lit: Vec<image::RgbImage> = images
+            .iter()
+            .map(|i| {
+                let mut o = i.clone();
+                o.pixels_mut().for_each(|p| p.0 = p.0.map(|v| (f32::from(v) * gain).min(255.0) as u8));
+                o
+            })
+            .collect();
+        let oracle_pale = read(&lit).iter().filter(|r| r[pale]).count();
+        let c = editor.predict(&lit).unwrap_or_default();
+        let c_pale = c.iter().filter(|p| p[pale] >= 0.5).count();
+        let c_mean = c.iter().map(|p| p[pale]).sum::<f32>() / c.len().max(1) as f32;
+        println!("  gain {gain:.2}: oracle reads {oracle_pale} pale, C {c_pale} (mean probability {c_mean:.3}) of {n}");
+    }
 }

@@ -182,4 +182,9 @@ fn presets_parse_by_name_and_a_bad_name_lists_them() {
     let no_room = TrainingConfig::new(Preset::Paper.model()).with_data(DataConfig::new().with_random_crop(true));
     let err = no_room.validate().unwrap_err().to_string();
     assert!(err.contains("data.random_crop"), "{err}");
+    let negative = TrainingConfig::synthetic().with_losses(LossConfig::new().with_g_attr_weight(-1.0));
+    let err = negative.validate().unwrap_err().to_string();
+    assert!(err.contains("losses.g_attr_weight") && err.contains("-1"), "{err}");
+    let nan = TrainingConfig::synthetic().with_losses(LossConfig::new().with_gp_weight(f64::NAN));
+    assert!(nan.validate().unwrap_err().to_string().contains("losses.gp_weight"));
 }

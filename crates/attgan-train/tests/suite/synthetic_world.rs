@@ -20,8 +20,11 @@ const ACCURACY_SEEDS: u64 = 5_000_000;
 const FLIP_SEEDS: u64 = 6_000_000;
 const ACCURACY_FACES: u64 = 1_000;
 const FLIPS_PER_ATTRIBUTE: u64 = 150;
-const REQUIRED_ACCURACY: f64 = 0.98;
-const REQUIRED_DEGRADED_ACCURACY: f64 = 0.95;
+/// Every attribute read right on at least this share of fresh faces at 128, 64 and 32 pixels
+/// (measured: 100% for all 13 at all three sizes).
+const REQUIRED_ACCURACY: f64 = 0.995;
+/// Blurred and noisy (measured: 100%), and single flips (measured: 100% of 150 per attribute).
+const REQUIRED_DEGRADED_ACCURACY: f64 = 0.98;
 /// The degraded case: a Gaussian blur of one pixel, then Gaussian noise of 8 grey levels.
 const BLUR_SIGMA: f32 = 1.0;
 const NOISE_SIGMA: f64 = 8.0;
@@ -236,7 +239,7 @@ fn oracle_reads_drawn_attributes() {
     }
     println!("oracle accuracy on {ACCURACY_FACES} faces:");
     print_table(&tallies);
-    for tally in &tallies[..2] {
+    for tally in &tallies[..3] {
         assert!(tally.worst() >= REQUIRED_ACCURACY, "at {}: {}", tally.name, tally.worst());
     }
     let noisy = &tallies[3];
@@ -266,5 +269,5 @@ fn oracle_follows_single_attribute_flips() {
     }
     println!("single-attribute flips read back ({FLIPS_PER_ATTRIBUTE} per attribute):");
     print_table(std::slice::from_ref(&flips));
-    assert!(flips.worst() >= REQUIRED_ACCURACY, "worst flip accuracy {}", flips.worst());
+    assert!(flips.worst() >= REQUIRED_DEGRADED_ACCURACY, "worst flip accuracy {}", flips.worst());
 }

@@ -218,9 +218,10 @@ fn a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint() {
     let dir = out.join(CHECKPOINT_DIR);
     let before = std::fs::read(dir.join("model-2.mpk")).unwrap();
 
-    // Resuming with a NaN penalty weight makes the first critic step's D-loss NaN.
+    // Resuming with a penalty weight beyond f32's range makes the first critic step's D-loss
+    // infinite (a NaN weight is refused before the run starts).
     let mut poisoned = config.clone().with_epochs(2);
-    poisoned.losses.gp_weight = f64::NAN;
+    poisoned.losses.gp_weight = f64::MAX;
     let err = fit(&poisoned, &out, true, Limits::default()).unwrap_err();
     match &err {
         TrainError::NonFinite { term, step, epoch, checkpoint, .. } => {
