@@ -65,11 +65,7 @@ impl Resize {
         I: GenericImageView<Pixel = Rgb<u8>>,
     {
         if image.dimensions() == (width, height) {
-            let mut out = RgbImage::new(width, height);
-            for (x, y, p) in image.pixels() {
-                out.put_pixel(x, y, p);
-            }
-            return out;
+            return RgbImage::from_fn(width, height, |x, y| image.get_pixel(x, y));
         }
         match self {
             Self::CatmullRom => imageops::resize(image, width, height, FilterType::CatmullRom),

@@ -89,6 +89,9 @@ fn probe_where_a_trained_synthetic_model_errs() {
     }
     let read = |imgs: &[image::RgbImage]| imgs.iter().map(read_attributes).collect::<Vec<_>>();
     let (on_real, on_rec) = (read(&images), read(&outputs[0]));
+    // D's classifier head C, the judge G trained against: on the real faces and the edits.
+    let c_read = |imgs: &[image::RgbImage]| editor.predict(imgs).unwrap_or_default();
+    let c_on_real = c_read(&images);
     println!("{n} test faces at {size}x{size}, test_int {test_int}");
     println!(
         "{:<20} {:>7} {:>7} {:>9} {:>9} {:>7} {:>7} {:>7}",
@@ -98,9 +101,7 @@ fn probe_where_a_trained_synthetic_model_errs() {
         let agree =
             |r: &[[bool; 13]]| r.iter().zip(&truth).filter(|(r, t)| r[a] == (t[a] > 0.5)).count() as f64 / n as f64;
         let edited = read(&outputs[a + 1]);
-        // D's classifier head C, the judge G trained against: on the real faces and the edits.
-        let c_read = |imgs: &[image::RgbImage]| editor.predict(imgs).unwrap_or_default();
-        let c_real = c_read(&images).iter().zip(&truth).filter(|(p, t)| (p[a] >= 0.5) == (t[a] > 0.5)).count();
+        let c_real = c_on_real.iter().zip(&truth).filter(|(p, t)| (p[a] >= 0.5) == (t[a] > 0.5)).count();
         let c_edit = c_read(&outputs[a + 1]).iter().zip(&truth).filter(|(p, t)| (p[a] >= 0.5) != (t[a] > 0.5)).count();
         let (mut up, mut up_n, mut down, mut down_n) = (0, 0, 0, 0);
         for (r, t) in edited.iter().zip(&truth) {
