@@ -309,11 +309,26 @@ pub fn wgpu_adapter() -> Result<WgpuAdapter, String> {
 }
 
 /// Whether a CUDA device answers (the driver may be missing even where the feature is built).
+/// CubeCL reports a failure (no driver, a stub `libcuda.so` first on the library path, NVRTC
+/// missing) as a panic in its device thread, which the caller sees only as a closed channel:
+/// the panics of every thread are collected while probing, so that the error says why.
 #[cfg(feature = "cuda")]
 fn cuda_probe() -> Result<String, String> {
+    use std::sync::{Arc, Mutex};
+
     use burn::tensor::Tensor;
+    let messages = Arc::new(Mutex::new(Vec::<String>::new()));
     let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    let seen = Arc::clone(&messages);
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        seen.lock().unwrap_or_else(|e| e.into_inner()).push(text);
+    }));
     let probe = std::panic::catch_unwind(|| {
         let device = burn::backend::cuda::CudaDevice::default();
         Tensor::<Cuda, 1>::ones([1], &device).into_scalar()
@@ -321,13 +336,13 @@ fn cuda_probe() -> Result<String, String> {
     std::panic::set_hook(hook);
     match probe {
         Ok(_) => Ok("cuda: device 0".into()),
-        Err(e) => Err(format!(
-            "CUDA is not usable: {}",
-            e.downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default()
-        )),
+        Err(_) => {
+            let messages = messages.lock().unwrap_or_else(|e| e.into_inner());
+            // The device thread's panic comes first and says why; the caller's own (a closed
+            // channel) says only that it happened.
+            let why = messages.iter().find(|m| !m.contains("RecvError")).or(messages.first());
+            Err(format!("CUDA is not usable: {}", why.map_or("no reason given", |m| m.as_str())))
+        }
     }
 }
 

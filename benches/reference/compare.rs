@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example compare_reference -- --device cpu --batch-sizes 1 --reps 3
-//! cargo run --release --features cuda --example compare_reference -- --device cuda --batch-sizes 1,8,32
+//! cargo run --release --features cuda,wgpu --example compare_reference -- --device cuda,wgpu --batch-sizes 1,8,32
 //! ```
 
 use std::collections::HashMap;
@@ -23,9 +23,10 @@ const N_D: usize = 5;
 #[derive(Parser, Debug)]
 #[command(about = "Time AttGAN's training steps here and in PyTorch, and print both with their ratio")]
 struct Args {
-    /// Our backend: auto (CUDA, then wgpu, then CPU), cpu, wgpu or cuda.
-    #[arg(long, default_value = "auto")]
-    device: Preference,
+    /// Our backends, comma-separated, each timed in turn: auto (CUDA, then wgpu, then CPU),
+    /// cpu, wgpu or cuda.
+    #[arg(long, default_value = "auto", value_delimiter = ',')]
+    device: Vec<Preference>,
     /// PyTorch's device: cpu or cuda (default: cpu when ours is the CPU, else cuda).
     #[arg(long)]
     torch_device: Option<String>,
@@ -50,6 +51,14 @@ struct Args {
     /// Skip PyTorch and time ours alone.
     #[arg(long)]
     no_reference: bool,
+    /// Seconds each of our backends may take in all: the steps not started by then are
+    /// reported as skipped (a GPU machine lent for minutes should not be spent on one backend).
+    #[arg(long)]
+    budget_s: Option<f64>,
+    /// The PyTorch script (default: `benches/reference/attgan_pytorch.py` of this checkout, or of
+    /// the working directory when the binary runs elsewhere, as on a GPU machine).
+    #[arg(long)]
+    script: Option<PathBuf>,
 }
 
 /// One timed step, ours or PyTorch's.
@@ -69,16 +78,73 @@ struct Reference {
     results: Vec<Measured>,
 }
 
-/// Times our steps on the preferred backend, one fresh model per batch size.
-fn ours(args: &Args) -> Result<(Selected, Vec<Measured>), String> {
+/// Our steps timed on one backend, or why that backend could not run.
+struct Ours {
+    /// The backend asked for (`cuda`, `wgpu`, `cpu`, `auto`).
+    asked: String,
+    /// What ran, e.g. "cuda: device 0"; or why nothing did.
+    device: Result<Selected, String>,
+    results: Vec<Measured>,
+}
+
+/// Times our steps on one backend, one fresh model per batch size. A batch size that fails
+/// (out of memory, a kernel that does not compile) is recorded with its error and the rest
+/// still run, so that one table holds whatever could be measured.
+fn ours(args: &Args, device: Preference) -> Ours {
     let config = AttGanConfig::default();
-    let mut selected = None;
+    let asked = match device {
+        Preference::Auto => "auto".to_string(),
+        Preference::Only(kind) => kind.name().to_string(),
+    };
+    let mut selected = Err("no batch sizes to time".to_string());
     let mut out = Vec::new();
+    let start = std::time::Instant::now();
+    let over_budget = || args.budget_s.is_some_and(|budget| start.elapsed().as_secs_f64() > budget);
     for &batch in &args.batch_sizes {
-        let (chosen, mut bench) = step_bench(args.device, &config, batch, N_D, 0)?;
+        let failed = |error: String| Measured {
+            batch,
+            step: String::new(),
+            median_s: None,
+            peak_memory_bytes: None,
+            error: Some(error),
+        };
+        if over_budget() {
+            out.extend(
+                args.steps.iter().map(|s| Measured { step: s.name().into(), ..failed("skipped (--budget-s)".into()) }),
+            );
+            continue;
+        }
+        let started =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step_bench(device, &config, batch, N_D, 0)))
+                .unwrap_or_else(|panic| Err(run_error(Some(panic), "could not start")));
+        let (chosen, mut bench) = match started {
+            Ok(ready) => ready,
+            Err(why) => {
+                eprintln!("attgan-rs {asked} batch {batch}: {why}");
+                out.extend(args.steps.iter().map(|s| Measured { step: s.name().into(), ..failed(why.clone()) }));
+                if selected.is_err() {
+                    selected = Err(why);
+                }
+                continue;
+            }
+        };
         for &step in &args.steps {
+            if over_budget() {
+                out.push(Measured { step: step.name().into(), ..failed("skipped (--budget-s)".into()) });
+                continue;
+            }
             chosen.kind.reset_peak_memory();
-            let t = bench.time(step, args.warmup, args.reps);
+            let timed =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| bench.time(step, args.warmup, args.reps)));
+            let t = match timed {
+                Ok(t) => t,
+                Err(panic) => {
+                    let why = run_error(Some(panic), "failed");
+                    eprintln!("attgan-rs {} batch {batch} {step}: {why}", chosen.description);
+                    out.push(Measured { step: step.name().into(), ..failed(why) });
+                    continue;
+                }
+            };
             let memory = chosen.kind.memory();
             eprintln!(
                 "attgan-rs {} batch {batch} {step}: median {:.3} s (min {:.3}, max {:.3}, {} reps){}",
@@ -97,14 +163,34 @@ fn ours(args: &Args) -> Result<(Selected, Vec<Measured>), String> {
                 error: None,
             });
         }
-        selected = Some(chosen);
+        selected = Ok(chosen);
     }
-    selected.map(|s| (s, out)).ok_or_else(|| "no batch sizes to time".to_string())
+    Ours { asked, device: selected, results: out }
+}
+
+/// A panic's message (out of memory, a kernel that failed), short enough for a table cell.
+fn run_error(panic: Option<Box<dyn std::any::Any + Send>>, what: &str) -> String {
+    let message = panic
+        .as_ref()
+        .and_then(|p| p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())))
+        .unwrap_or_default();
+    let lower = message.to_lowercase();
+    if lower.contains("out of memory") || lower.contains("outofmemory") {
+        "out of memory".into()
+    } else if message.is_empty() {
+        what.into()
+    } else {
+        format!("{what}: {}", message.lines().next().unwrap_or_default().chars().take(60).collect::<String>())
+    }
 }
 
 /// Runs the PyTorch script; `Err` says why there is no reference (not installed, failed).
 fn reference(args: &Args, torch_device: &str, threads: usize) -> Result<Reference, String> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/reference/attgan_pytorch.py");
+    const SCRIPT: &str = "benches/reference/attgan_pytorch.py";
+    let script = args.script.clone().unwrap_or_else(|| {
+        let built_here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SCRIPT);
+        if built_here.exists() { built_here } else { PathBuf::from(SCRIPT) }
+    });
     let join = |v: Vec<String>| v.join(",");
     let output = Command::new(&args.python)
         .arg(&script)
@@ -126,6 +212,7 @@ fn reference(args: &Args, torch_device: &str, threads: usize) -> Result<Referenc
 
 fn seconds(m: Option<&Measured>) -> String {
     match m {
+        Some(Measured { median_s: Some(s), .. }) if *s < 1.0 => format!("{:.1} ms", s * 1e3),
         Some(Measured { median_s: Some(s), .. }) => format!("{s:.3} s"),
         Some(Measured { error: Some(e), .. }) => e.clone(),
         _ => "-".into(),
@@ -139,15 +226,9 @@ fn mib(m: Option<&Measured>) -> String {
 fn main() {
     let args = Args::parse();
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let (selected, ours) = ours(&args).unwrap_or_else(|e| {
-        eprintln!("error: {e}");
-        std::process::exit(2)
-    });
-    let ours_device = selected.description.clone();
-    let torch_device = args
-        .torch_device
-        .clone()
-        .unwrap_or_else(|| if selected.kind == Kind::Cpu { "cpu".into() } else { "cuda".into() });
+    let ours: Vec<Ours> = args.device.iter().map(|&device| ours(&args, device)).collect();
+    let on_gpu = ours.iter().any(|o| o.device.as_ref().is_ok_and(|s| s.kind != Kind::Cpu));
+    let torch_device = args.torch_device.clone().unwrap_or_else(|| if on_gpu { "cuda".into() } else { "cpu".into() });
     let reference =
         if args.no_reference { Err("--no-reference".into()) } else { reference(&args, &torch_device, threads) };
     let theirs: HashMap<(usize, String), Measured> = match &reference {
@@ -156,31 +237,45 @@ fn main() {
     };
 
     println!("\nAttGAN 128x128 (shortcut 1, inject 1, 13 attributes), exact WGAN-GP, Adam; random data");
-    println!("ours:    attgan-rs on {ours_device}");
+    for o in &ours {
+        match &o.device {
+            Ok(selected) => println!("ours:    attgan-rs on {}", selected.description),
+            Err(why) => println!("ours:    attgan-rs on {}: {why}", o.asked),
+        }
+    }
     match &reference {
         Ok(r) => println!("theirs:  {} on {}", r.framework, r.device),
         Err(why) => println!("theirs:  none ({why})"),
     }
     println!(
-        "{:>5} {:<13} {:>12} {:>12} {:>16} {:>10} {:>10}",
-        "batch", "step", "ours", "pytorch", "pytorch / ours", "ours MiB", "torch MiB"
+        "{:<6} {:>5} {:<13} {:>12} {:>12} {:>16} {:>10} {:>10}",
+        "ours", "batch", "step", "ours", "pytorch", "pytorch / ours", "ours MiB", "torch MiB"
     );
-    for m in &ours {
-        let other = theirs.get(&(m.batch, m.step.clone()));
-        let ratio = match (m.median_s, other.and_then(|o| o.median_s)) {
-            (Some(a), Some(b)) => format!("{:.2}", b / a),
-            _ => "-".into(),
-        };
-        println!(
-            "{:>5} {:<13} {:>12} {:>12} {:>16} {:>10} {:>10}",
-            m.batch,
-            m.step,
-            seconds(Some(m)),
-            seconds(other),
-            ratio,
-            mib(Some(m)),
-            mib(other)
-        );
+    for o in &ours {
+        let backend = o.device.as_ref().map_or(o.asked.as_str(), |s| s.kind.name());
+        if o.device.is_err() {
+            // Said once above, on the backend's own line.
+            println!("{backend:<6} {:>5} {:<13} {:>12}", "-", "-", "did not run");
+            continue;
+        }
+        for m in &o.results {
+            let other = theirs.get(&(m.batch, m.step.clone()));
+            let ratio = match (m.median_s, other.and_then(|o| o.median_s)) {
+                (Some(a), Some(b)) => format!("{:.2}", b / a),
+                _ => "-".into(),
+            };
+            println!(
+                "{:<6} {:>5} {:<13} {:>12} {:>12} {:>16} {:>10} {:>10}",
+                backend,
+                m.batch,
+                m.step,
+                seconds(Some(m)),
+                seconds(other),
+                ratio,
+                mib(Some(m)),
+                mib(other)
+            );
+        }
     }
     println!("pytorch / ours above 1 means attgan-rs is faster.");
     println!("Memory (MiB): on the CPU each side's peak resident set during the step (the whole process);");

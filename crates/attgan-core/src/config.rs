@@ -157,6 +157,13 @@ pub struct AttGanConfig {
     /// Normalisation in the D/C trunk.
     #[config(default = "Norm::Instance")]
     pub dis_norm: Norm,
+    /// Whether D's first layer is normalised too, as every layer of the paper's D is. Without
+    /// it (as in PatchGAN's and StarGAN's critics) the first layer's biases and activation can
+    /// threshold absolute colours before any normalisation, so C can read an attribute that is an
+    /// absolute brightness (the synthetic world's Pale_Skin), which instance norm on the first
+    /// layer's maps hides from it.
+    #[config(default = true)]
+    pub dis_first_norm: bool,
     /// Width of the hidden fully connected layer of each head (adversarial and classifier).
     #[config(default = 1024)]
     pub dis_fc_dim: usize,

@@ -54,7 +54,11 @@ impl AttGanConfig {
                 params: conv_params(c_in, c, norm),
             });
         }
-        rows.extend(self.down_rows("D/C trunk", self.dis_layers, |i| self.dis_channels(i), self.dis_norm));
+        let mut trunk = self.down_rows("D/C trunk", self.dis_layers, |i| self.dis_channels(i), self.dis_norm);
+        if !self.dis_first_norm {
+            trunk[0] = self.down_rows("D/C trunk", 1, |i| self.dis_channels(i), Norm::None).remove(0);
+        }
+        rows.extend(trunk);
         let (flat, fc) = (self.dis_flat_features(), self.dis_fc_dim);
         for (network, n_out) in [("D head", 1), ("C head", self.n_attrs())] {
             rows.push(LayerRow {

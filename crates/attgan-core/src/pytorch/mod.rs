@@ -49,6 +49,12 @@ pub fn export_pth<B: Backend>(
     path: &Path,
 ) -> Result<Vec<String>> {
     expressible(config)?;
+    if c.is_some() && !config.dis_first_norm {
+        return Err(AttGanError::InvalidConfig(
+            "AttGAN-PyTorch cannot build this C: `dis_first_norm` is false, and its Discriminators normalise every layer"
+                .into(),
+        ));
+    }
     let g_dict = state_dict(g);
     let c_dict = c.map(state_dict);
     let mut dicts: Vec<(&str, &[(String, burn::tensor::TensorData)])> = vec![("G", &g_dict)];

@@ -167,10 +167,18 @@ fn an_exported_pth_imports_back_identical() {
     assert!(caveats.iter().any(|c| c.contains("slope 0.2")), "{caveats:?}");
     assert!(!caveats.iter().any(|c| c.contains("epsilon")), "{caveats:?}");
     // TF slim's batch-norm epsilon is spelt out too (the momentum does not change inference).
-    let slim = ours.with_bn_epsilon(1e-3).with_bn_momentum(0.001);
+    let slim = ours.clone().with_bn_epsilon(1e-3).with_bn_momentum(0.001);
     let caveats = export_pth(&g, None, &slim, &dir.join("slim.pth")).expect("exports");
     assert!(caveats.iter().any(|c| c.contains("epsilon 0.001") && c.contains("eps=0.001")), "{caveats:?}");
     assert_eq!(caveats.len(), 2, "{caveats:?}");
+    // A C whose first layer has no norm has no AttGAN-PyTorch counterpart: refused, by name.
+    let unnormalised = ours.with_dis_first_norm(false);
+    let c = unnormalised.init_classifier::<B>(&Default::default());
+    let refused = export_pth(&g, Some(&c), &unnormalised, &dir.join("c.pth")).expect_err("refuses");
+    assert!(refused.to_string().contains("dis_first_norm"), "{refused}");
+    assert!(!dir.join("c.pth").exists(), "nothing written");
+    // G alone still exports.
+    export_pth(&g, None, &unnormalised, &dir.join("g.pth")).expect("exports G alone");
 }
 
 fn weights_message(result: attgan_core::Result<Imported<B>>) -> String {

@@ -123,16 +123,8 @@ fn shapes_256() {
 
 #[test]
 fn shapes_of_a_small_custom_model() {
-    let config = AttGanConfig::default()
-        .with_image_size(32)
+    let config = small_32()
         .with_attributes(vec!["Bald".into(), "Young".into(), "Eyeglasses".into()])
-        .with_enc_dim(8)
-        .with_dec_dim(8)
-        .with_dis_dim(8)
-        .with_enc_layers(3)
-        .with_dec_layers(3)
-        .with_dis_layers(3)
-        .with_dis_fc_dim(16)
         .with_max_dim(16)
         .with_shortcut_layers(2)
         .with_inject_layers(2);
@@ -237,4 +229,32 @@ fn weights_start_as_tensorflow_or_pytorch_start_them() {
         }
     }
     assert_eq!(AttGanConfig::default().weight_init, WeightInit::Kaiming);
+}
+
+#[test]
+fn a_critic_whose_first_layer_is_not_normalised() {
+    // The synthetic preset's D: its first convolution has a bias and no norm; the table says so.
+    let config = small_32().with_dis_first_norm(false);
+    check_against_table(&config);
+    let first = &config.layer_table().into_iter().find(|r| r.network == "D/C trunk").unwrap();
+    let c = config.dis_channels(0);
+    assert_eq!(first.params, 3 * c * 16 + c, "conv 4x4 with bias, no norm parameters");
+    assert!(!first.layer.contains("norm"), "{}", first.layer);
+    // The paper's D normalises every layer; only the first changes.
+    let paper = small_32();
+    let (a, b) = (paper.param_counts().discriminator, config.param_counts().discriminator);
+    assert_eq!(a - b, 2 * c - c, "instance norm's affine (2c) replaced by the conv's bias (c)");
+}
+
+/// A small 32x32 model with the paper's layout, quick to run.
+fn small_32() -> AttGanConfig {
+    AttGanConfig::default()
+        .with_image_size(32)
+        .with_enc_dim(8)
+        .with_dec_dim(8)
+        .with_dis_dim(8)
+        .with_enc_layers(3)
+        .with_dec_layers(3)
+        .with_dis_layers(3)
+        .with_dis_fc_dim(16)
 }

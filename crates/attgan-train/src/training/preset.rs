@@ -97,7 +97,12 @@ impl Preset {
                 .with_dec_layers(4)
                 .with_dis_layers(4)
                 .with_dis_fc_dim(128)
-                .with_max_dim(256),
+                .with_max_dim(256)
+                // TF v2's intensities (targets at +-1, edits at +-2): the quick run reaches
+                // 82.3% mean editing accuracy instead of 79.0% at v1's 0.5 and 1, with the same
+                // PSNR (docs/training.md, the probes).
+                .with_thres_int(1.0)
+                .with_test_int(2.0),
         }
     }
 

@@ -40,7 +40,7 @@ fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
     let steps = summary.last_checkpoint.unwrap().steps;
     println!("trained {steps} steps in {:.0} s", t.elapsed().as_secs_f64());
     let editor = Editor::<Flex>::new(summary.model.g.clone(), model.clone(), &Default::default());
-    let report = evaluate(&editor, &open(Split::Test), 400, 50, &Oracle, 1.0, |_| {}).unwrap();
+    let report = evaluate(&editor, &open(Split::Test), 400, 50, &Oracle, config.test_int, |_| {}).unwrap();
     println!("{report}");
     // Measured on the project's 2-core machine: 27.1 dB and 83.7% (the goal of 90% is not met yet:
     // Pale_Skin, Brown_Hair and Bald lag). These bounds guard against regressions.
