@@ -10,6 +10,9 @@
 #      wgpu; TRAIN_DEVICE=wgpu to choose), time-boxed.
 # Everything it prints is also written to $OUT (or gpu-out/): card.txt, compare.txt,
 # compare.log (per-step lines), train.log, train-metrics.csv, and the last sample grid.
+# On a fresh machine CUDA compiles every kernel with NVRTC on first use: on an H200 (2026-12-04)
+# the first critic step was still compiling after 95 s, so give CUDA a larger BUDGET_S and
+# DEADLINE_S, or try CUBECL_AUTOTUNE_LEVEL=minimal (fewer candidates to compile; not measured yet).
 set -u
 cd "$(dirname "$0")/../.."
 out="${OUT:-gpu-out}"

@@ -116,7 +116,7 @@ fn ours(args: &Args, device: Preference) -> Ours {
         }
         let started =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step_bench(device, &config, batch, N_D, 0)))
-                .unwrap_or_else(|panic| Err(run_error(Some(panic), "could not start")));
+                .unwrap_or_else(|panic| Err(run_error(panic, "could not start")));
         let (chosen, mut bench) = match started {
             Ok(ready) => ready,
             Err(why) => {
@@ -139,7 +139,7 @@ fn ours(args: &Args, device: Preference) -> Ours {
             let t = match timed {
                 Ok(t) => t,
                 Err(panic) => {
-                    let why = run_error(Some(panic), "failed");
+                    let why = run_error(panic, "failed");
                     eprintln!("attgan-rs {} batch {batch} {step}: {why}", chosen.description);
                     out.push(Measured { step: step.name().into(), ..failed(why) });
                     continue;
@@ -169,10 +169,11 @@ fn ours(args: &Args, device: Preference) -> Ours {
 }
 
 /// A panic's message (out of memory, a kernel that failed), short enough for a table cell.
-fn run_error(panic: Option<Box<dyn std::any::Any + Send>>, what: &str) -> String {
+fn run_error(panic: Box<dyn std::any::Any + Send>, what: &str) -> String {
     let message = panic
-        .as_ref()
-        .and_then(|p| p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())))
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default();
     let lower = message.to_lowercase();
     if lower.contains("out of memory") || lower.contains("outofmemory") {
