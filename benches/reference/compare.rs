@@ -92,26 +92,25 @@ struct Ours {
 /// still run, so that one table holds whatever could be measured.
 fn ours(args: &Args, device: Preference) -> Ours {
     let config = AttGanConfig::default();
-    let asked = match device {
-        Preference::Auto => "auto".to_string(),
-        Preference::Only(kind) => kind.name().to_string(),
-    };
+    let asked = device.to_string();
     let mut selected = Err("no batch sizes to time".to_string());
     let mut out = Vec::new();
     let start = std::time::Instant::now();
     let over_budget = || args.budget_s.is_some_and(|budget| start.elapsed().as_secs_f64() > budget);
     for &batch in &args.batch_sizes {
-        let failed = |error: String| Measured {
+        let failed = |step: BenchStep, error: &str| Measured {
             batch,
-            step: String::new(),
+            step: step.name().into(),
             median_s: None,
             peak_memory_bytes: None,
-            error: Some(error),
+            error: Some(error.into()),
         };
+        const SKIPPED: &str = "skipped (--budget-s)";
         if over_budget() {
-            out.extend(
-                args.steps.iter().map(|s| Measured { step: s.name().into(), ..failed("skipped (--budget-s)".into()) }),
-            );
+            out.extend(args.steps.iter().map(|&s| failed(s, SKIPPED)));
+            if selected.is_err() {
+                selected = Err(SKIPPED.into());
+            }
             continue;
         }
         let started =
@@ -121,7 +120,7 @@ fn ours(args: &Args, device: Preference) -> Ours {
             Ok(ready) => ready,
             Err(why) => {
                 eprintln!("attgan-rs {asked} batch {batch}: {why}");
-                out.extend(args.steps.iter().map(|s| Measured { step: s.name().into(), ..failed(why.clone()) }));
+                out.extend(args.steps.iter().map(|&s| failed(s, &why)));
                 if selected.is_err() {
                     selected = Err(why);
                 }
@@ -130,7 +129,7 @@ fn ours(args: &Args, device: Preference) -> Ours {
         };
         for &step in &args.steps {
             if over_budget() {
-                out.push(Measured { step: step.name().into(), ..failed("skipped (--budget-s)".into()) });
+                out.push(failed(step, SKIPPED));
                 continue;
             }
             chosen.kind.reset_peak_memory();
@@ -141,7 +140,7 @@ fn ours(args: &Args, device: Preference) -> Ours {
                 Err(panic) => {
                     let why = run_error(panic, "failed");
                     eprintln!("attgan-rs {} batch {batch} {step}: {why}", chosen.description);
-                    out.push(Measured { step: step.name().into(), ..failed(why) });
+                    out.push(failed(step, &why));
                     continue;
                 }
             };

@@ -290,6 +290,12 @@ impl AttGanConfig {
         (self.dis_dim << i).min(self.max_dim)
     }
 
+    /// Normalisation of the D/C trunk's layer `i`: `dis_norm`, except none on the first layer
+    /// when `dis_first_norm` is false.
+    pub fn dis_layer_norm(&self, i: usize) -> Norm {
+        if i == 0 && !self.dis_first_norm { Norm::None } else { self.dis_norm }
+    }
+
     /// Spatial side of the trunk's last feature map.
     pub fn dis_feature_size(&self) -> usize {
         self.image_size >> self.dis_layers

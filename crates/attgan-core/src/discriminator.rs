@@ -3,7 +3,7 @@
 use burn::module::Module;
 use burn::tensor::{Tensor, backend::Backend};
 
-use crate::config::{AttGanConfig, Norm, WeightInit};
+use crate::config::{AttGanConfig, WeightInit};
 use crate::layers::{Activation, ConvBlock, Dense, down_stack, materialize};
 
 /// Hidden FC layer, activation (LeakyReLU in the paper's code, ReLU in AttGAN-PyTorch's
@@ -144,11 +144,8 @@ impl AttGanConfig {
     pub fn init_discriminator<B: Backend>(&self, device: &B::Device) -> Discriminator<B> {
         self.validate().unwrap_or_else(|e| panic!("{e}"));
         let trunk_act = self.dis_activation.activation(self.leaky_slope);
-        let mut trunk =
-            down_stack(self.dis_layers, |i| self.dis_channels(i), self.block_spec(self.dis_norm, trunk_act), device);
-        if !self.dis_first_norm {
-            trunk[0] = ConvBlock::down(3, self.dis_channels(0), self.block_spec(Norm::None, trunk_act), device);
-        }
+        let spec = |i| self.block_spec(self.dis_layer_norm(i), trunk_act);
+        let trunk = down_stack(self.dis_layers, |i| self.dis_channels(i), spec, device);
         let flat = self.dis_flat_features();
         let fc_act = self.dis_fc_activation.activation(self.leaky_slope);
         materialize(Discriminator {

@@ -130,7 +130,7 @@ impl AttGanConfig {
         self.validate().unwrap_or_else(|e| panic!("{e}"));
         let enc_act = self.enc_activation.activation(self.leaky_slope);
         let enc =
-            down_stack(self.enc_layers, |i| self.enc_channels(i), self.block_spec(self.enc_norm, enc_act), device);
+            down_stack(self.enc_layers, |i| self.enc_channels(i), |_| self.block_spec(self.enc_norm, enc_act), device);
         let dec = (0..self.dec_layers)
             .map(|i| {
                 let last = i + 1 == self.dec_layers;

@@ -216,17 +216,18 @@ impl<B: Backend> ConvBlock<B> {
     }
 }
 
-/// `layers` downsampling blocks from RGB, block i with `channels(i)` outputs: Genc or the D/C trunk.
+/// `layers` downsampling blocks from RGB, block i with `channels(i)` outputs and `spec(i)`: Genc
+/// or the D/C trunk.
 pub fn down_stack<B: Backend>(
     layers: usize,
     channels: impl Fn(usize) -> usize,
-    spec: BlockSpec,
+    spec: impl Fn(usize) -> BlockSpec,
     device: &B::Device,
 ) -> Vec<ConvBlock<B>> {
     (0..layers)
         .map(|i| {
             let c_in = if i == 0 { 3 } else { channels(i - 1) };
-            ConvBlock::down(c_in, channels(i), spec, device)
+            ConvBlock::down(c_in, channels(i), spec(i), device)
         })
         .collect()
 }

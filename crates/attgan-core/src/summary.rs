@@ -40,7 +40,7 @@ impl AttGanConfig {
     pub fn layer_table(&self) -> Vec<LayerRow> {
         let s = self.image_size;
         let mut rows = Vec::new();
-        rows.extend(self.down_rows("Genc", self.enc_layers, |i| self.enc_channels(i), self.enc_norm));
+        rows.extend(self.down_rows("Genc", self.enc_layers, |i| self.enc_channels(i), |_| self.enc_norm));
         for i in 0..self.dec_layers {
             let last = i + 1 == self.dec_layers;
             let norm = if last { Norm::None } else { self.dec_norm };
@@ -54,11 +54,7 @@ impl AttGanConfig {
                 params: conv_params(c_in, c, norm),
             });
         }
-        let mut trunk = self.down_rows("D/C trunk", self.dis_layers, |i| self.dis_channels(i), self.dis_norm);
-        if !self.dis_first_norm {
-            trunk[0] = self.down_rows("D/C trunk", 1, |i| self.dis_channels(i), Norm::None).remove(0);
-        }
-        rows.extend(trunk);
+        rows.extend(self.down_rows("D/C trunk", self.dis_layers, |i| self.dis_channels(i), |i| self.dis_layer_norm(i)));
         let (flat, fc) = (self.dis_flat_features(), self.dis_fc_dim);
         for (network, n_out) in [("D head", 1), ("C head", self.n_attrs())] {
             rows.push(LayerRow {
@@ -85,13 +81,14 @@ impl AttGanConfig {
         network: &'static str,
         layers: usize,
         channels: impl Fn(usize) -> usize,
-        norm: Norm,
+        norm: impl Fn(usize) -> Norm,
     ) -> Vec<LayerRow> {
         let s = self.image_size;
         (0..layers)
             .map(|i| {
                 let c_in = if i == 0 { 3 } else { channels(i - 1) };
                 let c = channels(i);
+                let norm = norm(i);
                 LayerRow {
                     network,
                     layer: format!("conv4x4 s2{} + lrelu", norm_name(norm)),

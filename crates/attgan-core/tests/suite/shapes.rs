@@ -233,7 +233,7 @@ fn weights_start_as_tensorflow_or_pytorch_start_them() {
 
 #[test]
 fn a_critic_whose_first_layer_is_not_normalised() {
-    // The synthetic preset's D: its first convolution has a bias and no norm; the table says so.
+    // A PatchGAN-style D: its first convolution has a bias and no norm; the table says so.
     let config = small_32().with_dis_first_norm(false);
     check_against_table(&config);
     let first = &config.layer_table().into_iter().find(|r| r.network == "D/C trunk").unwrap();
