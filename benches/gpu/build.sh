@@ -8,8 +8,8 @@
 #   compare_reference.xz  our steps on CUDA and wgpu beside PyTorch's (benches/reference/compare.rs)
 #   train_celeba.xz       the README's main command, run on the GPU
 #   gl/*.deb              the Vulkan/EGL loaders, for machines whose image lacks libvulkan.so.1
-# Both binaries are built with `--features cuda,wgpu`, stripped (50 and 59 MiB) and compressed
-# with xz (8.3 and 10.2 MiB); run.sh unpacks them. CUDA is loaded at run time
+# Both binaries are built with `--features cuda,wgpu`, stripped (50 and 58 MiB) and compressed
+# with xz (8.2 and 10.1 MiB); run.sh unpacks them. CUDA is loaded at run time
 # (cudarc's dynamic loading), so no CUDA toolkit is needed here. Then, with the device tool:
 #   run(command="bash benches/gpu/run.sh", carry=["gpu-bin"], timeout_s=540)
 set -euo pipefail
