@@ -121,6 +121,12 @@ struct Args {
     resume: bool,
     #[command(flatten)]
     device: DeviceArgs,
+    /// Train on several devices of one backend together, each taking an equal share of every
+    /// batch (data parallel; gradients averaged with burn-collective): `cuda:0,cuda:1`,
+    /// `wgpu:0,wgpu:1`, or `cpu,cpu` to try it on one machine. Overrides --device; the batch
+    /// size must be a multiple of the number of devices.
+    #[arg(long)]
+    devices: Option<attgan::backend::Devices>,
     /// Log lines every this many seconds instead of the dashboard.
     #[arg(long)]
     log: Option<u64>,
@@ -227,7 +233,12 @@ fn run(args: Args) -> Result<(), TrainError> {
     // Ctrl-C stops at the next step with a checkpoint; a second Ctrl-C exits at once.
     stop_on_ctrl_c(trainer.interrupter(), "a checkpoint is written");
     let out = trainer.out().to_path_buf();
-    let outcome = train(args.device.preference(), TrainJob { trainer, train: train_set, valid: valid_set, judge })?;
+    let preference = match &args.devices {
+        Some(d) => attgan::backend::Preference::Only(d.kind),
+        None => args.device.preference(),
+    };
+    let job = TrainJob { trainer, train: train_set, valid: valid_set, judge, devices: args.devices.clone() };
+    let outcome = train(preference, job)?;
     let seconds = outcome.seconds;
     match outcome.last_checkpoint {
         Some(s) => eprintln!(

@@ -194,6 +194,50 @@ impl std::str::FromStr for Preference {
     }
 }
 
+/// Several devices of one backend, as `--devices` takes them: `cuda:0,cuda:1`, `wgpu:0,wgpu:1`
+/// (the n-th discrete GPU), `cpu,cpu` (replicas on the one CPU device, for testing). A device
+/// without an index is index 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Devices {
+    /// The backend.
+    pub kind: Kind,
+    /// Each device's index, in the order given; the first leads (data, checkpoints, samples).
+    pub indices: Vec<u16>,
+}
+
+impl Devices {
+    /// The devices of backend `B`, by index (`B::Device::from_id` with type 0: CUDA's device n,
+    /// wgpu's n-th discrete GPU, the CPU).
+    pub fn of<B: burn::tensor::backend::Backend>(&self) -> Vec<B::Device> {
+        use burn::tensor::backend::{Device, DeviceId};
+        self.indices.iter().map(|&i| B::Device::from_id(DeviceId::new(0, i))).collect()
+    }
+}
+
+impl std::str::FromStr for Devices {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut kind = None;
+        let mut indices = Vec::new();
+        for item in s.split(',').map(str::trim) {
+            let (name, index) = item.split_once(':').unwrap_or((item, "0"));
+            let k: Kind = name.parse().map_err(|e| format!("--devices `{s}`: {e}"))?;
+            let i = index
+                .parse::<u16>()
+                .map_err(|_| format!("--devices `{s}`: `{index}` in `{item}` is not a device index"))?;
+            match kind {
+                Some(first) if first != k => {
+                    return Err(format!("--devices `{s}` mixes {first} and {k}; all devices must be of one backend"));
+                }
+                _ => kind = Some(k),
+            }
+            indices.push(i);
+        }
+        let kind = kind.ok_or_else(|| format!("--devices `{s}` names no device"))?;
+        Ok(Self { kind, indices })
+    }
+}
+
 /// The names of every backend, best first.
 fn kind_names() -> Vec<&'static str> {
     Kind::ALL.iter().map(|k| k.name()).collect()

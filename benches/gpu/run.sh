@@ -11,8 +11,13 @@
 # Everything it prints is also written to $OUT (or gpu-out/): card.txt, compare.txt,
 # compare.log (per-step lines), train.log, train-metrics.csv, and the last sample grid.
 # On a fresh machine CUDA compiles every kernel with NVRTC on first use: on an H200 (2026-12-04)
-# the first critic step was still compiling after 95 s, so give CUDA a larger BUDGET_S and
-# DEADLINE_S, or try CUBECL_AUTOTUNE_LEVEL=minimal (fewer candidates to compile; not measured yet).
+# the first critic step was still compiling after 95 s. So this script writes a cubecl.toml
+# (removed at exit) that keeps CubeCL's compiled kernels (PTX) and autotune results in
+# $CUBECL_CACHE (default /tmp/cubecl-cache, seeded from gpu-bin/cubecl-cache.tar.xz when carried,
+# and packed into $OUT/cubecl-cache.tar.xz at the end: put it in gpu-bin/ and the next call
+# starts warm), and tunes at AUTOTUNE=minimal (fewer candidate kernels to compile; `balanced` is
+# CubeCL's default). Even so, on a fresh H200 (2026-12-04, later) CUDA compiled for 390 s (90 MB of
+# kernels and autotune results) without finishing the first critic step at batch 1.
 set -u
 cd "$(dirname "$0")/../.."
 out="${OUT:-gpu-out}"
@@ -39,6 +44,16 @@ nvrtc_dirs=$(find /usr/local /opt -name 'libnvrtc.so*' -not -path '*/stubs/*' -p
     sort -u | paste -sd:)
 export LD_LIBRARY_PATH="${nvrtc_dirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
+cache="${CUBECL_CACHE:-/tmp/cubecl-cache}"
+mkdir -p "$cache"
+[ -f gpu-bin/cubecl-cache.tar.xz ] && tar -C "$cache" -xJf gpu-bin/cubecl-cache.tar.xz
+[ -e cubecl.toml ] || {
+    printf '[compilation]\ncache = { file = "%s" }\n[autotune]\nlevel = "%s"\ncache = { file = "%s" }\n' \
+        "$cache" "${AUTOTUNE:-minimal}" "$cache" >cubecl.toml
+    trap 'rm -f cubecl.toml' EXIT
+}
+echo "CubeCL cache: $cache ($(du -sh "$cache" | cut -f1) at start); autotune ${AUTOTUNE:-minimal}"
+
 {
     nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
     python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
@@ -62,5 +77,7 @@ if ((left > 40)); then
 else
     echo "train_celeba: skipped, ${left} s left"
 fi
+echo "CubeCL cache: $(du -sh "$cache" | cut -f1) at the end"
+XZ_OPT=-T0 tar -C "$cache" -cJf "$out/cubecl-cache.tar.xz" . && ls -lh "$out/cubecl-cache.tar.xz"
 echo "--- card"; head -2 "$out/card.txt"
 echo "--- compare"; cat "$out/compare.txt"

@@ -11,7 +11,7 @@ use attgan_train::{TrainError, Trainer};
 use burn::data::dataset::Dataset;
 use burn::tensor::backend::AutodiffBackend;
 
-use crate::backend::{self, BackendJob, Preference, Selected};
+use crate::backend::{self, BackendJob, Devices, Preference, Selected};
 
 /// A training run and its data.
 pub struct TrainJob {
@@ -23,6 +23,9 @@ pub struct TrainJob {
     pub valid: CelebaDataset,
     /// Held-out synthetic images for the oracle to judge after training, and how many.
     pub judge: Option<(CelebaDataset, usize)>,
+    /// Several devices of the selected backend to train on together (`--devices`); `None`: the
+    /// selected backend's default device alone.
+    pub devices: Option<Devices>,
 }
 
 /// What a run did.
@@ -61,7 +64,12 @@ impl BackendJob for TrainJob {
             s = c.model.image_size,
         );
         let t = Instant::now();
-        let summary = self.trainer.fit::<B>(self.train, self.valid, &device)?;
+        let devices = self.devices.as_ref().map_or_else(|| vec![device.clone()], |d| d.of::<B>());
+        if devices.len() > 1 {
+            eprintln!("data parallel on {} devices: {devices:?}", devices.len());
+        }
+        let device = devices[0].clone();
+        let summary = self.trainer.fit_on::<B>(self.train, self.valid, &devices)?;
         let seconds = t.elapsed().as_secs_f64();
         let evaluation = match self.judge {
             Some((test, n)) => {

@@ -1,6 +1,6 @@
 //! Backend selection: explicit choices, the announced fallback, and errors for what is missing.
 
-use attgan::backend::{self, BackendJob, Kind, Preference, Selected};
+use attgan::backend::{self, BackendJob, Devices, Kind, Preference, Selected};
 use burn::tensor::backend::AutodiffBackend;
 
 /// Reports which backend ran. (No tensor arithmetic: that would instantiate every backend's
@@ -27,6 +27,21 @@ fn device_names_parse() {
     }
     let err = "tpu".parse::<Preference>().unwrap_err();
     assert!(err.contains("`tpu`") && err.contains("auto, cuda, wgpu, cpu"), "{err}");
+}
+
+#[test]
+fn device_lists_parse() {
+    let d = "cuda:0, cuda:1".parse::<Devices>().unwrap();
+    assert_eq!((d.kind, d.indices), (Kind::Cuda, vec![0, 1]));
+    let d = "cpu,cpu".parse::<Devices>().unwrap();
+    assert_eq!((d.kind, d.indices.clone()), (Kind::Cpu, vec![0, 0]));
+    assert_eq!(d.of::<attgan::backend::Cpu>().len(), 2);
+    let err = "cuda:0,wgpu:1".parse::<Devices>().unwrap_err();
+    assert!(err.contains("mixes cuda and wgpu"), "{err}");
+    let err = "cuda:x".parse::<Devices>().unwrap_err();
+    assert!(err.contains("`x` in `cuda:x` is not a device index"), "{err}");
+    let err = "tpu:0".parse::<Devices>().unwrap_err();
+    assert!(err.contains("--devices `tpu:0`") && err.contains("`tpu`"), "{err}");
 }
 
 #[test]

@@ -50,6 +50,9 @@ pub enum TrainError {
     /// Options that cannot describe a run; the message names the option.
     #[error("invalid training options: {0}")]
     Options(String),
+    /// Training across several devices failed (a device, its thread or burn-collective).
+    #[error("training on several devices: {0}")]
+    Parallel(String),
     /// A loss became NaN or infinite; the run stopped without checkpointing the bad state.
     #[error(
         "{term} became {value} at step {step} (epoch {epoch}); training stopped. The last good checkpoint \

@@ -6,6 +6,8 @@
 //! - [`step`]: one critic step and one generator step, gradients apart from the update;
 //! - [`strategy`]: the 5:1 critic schedule ([`CriticSchedule`]) driving the Learner, with
 //!   checkpoints, sample grids, curves and a stop on NaN;
+//! - [`parallel`]: the same steps on several devices ([`DataParallel`]: a replica per device,
+//!   gradients averaged with burn-collective);
 //! - [`lr_schedule`]: the learning-rate schedules (v1's step, v2's linear decay);
 //! - [`checkpoint`], [`report`] (the per-step losses and `metrics.csv`), [`plot`], [`run_dir`]
 //!   (the files of a run's directory);
@@ -14,6 +16,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod lr_schedule;
+pub mod parallel;
 pub mod plot;
 pub mod preset;
 pub mod report;
@@ -24,6 +27,7 @@ pub mod trainer;
 
 pub use config::TrainingConfig;
 pub use lr_schedule::{AttGanLrScheduler, LrSchedule};
+pub use parallel::DataParallel;
 pub use preset::Preset;
 pub use strategy::{CriticSchedule, Limits};
 pub use trainer::{TrainSummary, Trainer, load_checkpoint};

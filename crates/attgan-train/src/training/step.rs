@@ -8,7 +8,7 @@ use attgan_core::attributes::{Targets, permuted_targets, to_generator_input};
 use burn::module::Module;
 use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use burn::tensor::{ElementConversion, Tensor, TensorData};
+use burn::tensor::{Distribution, ElementConversion, Tensor, TensorData};
 use burn::train::{InferenceStep, TrainOutput, TrainStep};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -43,23 +43,94 @@ fn value<B: Backend>(t: Tensor<B, 1>) -> f64 {
     t.into_scalar().elem()
 }
 
-/// A step's real images and targets: `xa` mirrored where the coins say (with `hflip`) and
-/// randomly cropped (with `random_crop`), the attribute vectors `a` permuted within the batch, and G's input for them drawn from the
-/// settings' target distribution. Both steps draw from `rng` in this order, so a step's
-/// randomness is fixed by its seed.
-fn step_inputs<B: Backend, R: Rng + ?Sized>(
-    settings: &StepSettings,
-    xa: Tensor<B, 4>,
-    a: &Tensor<B, 2>,
-    rng: &mut R,
-) -> (Tensor<B, 4>, Targets<B>) {
-    let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
-    let xa = match settings.random_crop {
-        Some(size) => random_crop(xa, size, rng),
-        None => xa,
-    };
-    let b = permuted_targets(a.clone(), rng);
-    (xa, Targets::drawn(b, settings.thres_int, settings.b_distribution, rng))
+/// Everything a step draws before it runs: the real images `xa` mirrored where the coins say
+/// (with `hflip`) and randomly cropped (with `random_crop`), their 0/1 attributes `a`, the
+/// targets (`a` permuted within the batch, G's input for them drawn from the settings' target
+/// distribution) and, for a critic step, the gradient penalty's interpolation weights `alpha`
+/// (one per image, U(0, 1), from the backend's RNG, drawn even when the penalty's weight is 0,
+/// as [`LossConfig::discriminator_loss`](attgan_core::LossConfig::discriminator_loss) does). Drawn once for the whole batch, so that a
+/// batch split across devices ([`StepInputs::shard`]) takes exactly the draws it would have
+/// taken on one device.
+#[derive(Debug, Clone)]
+pub struct StepInputs<B: Backend> {
+    /// The real images, [N, 3, H, W] in [-1, 1].
+    pub xa: Tensor<B, 4>,
+    /// Their 0/1 attributes, [N, n_attrs].
+    pub a: Tensor<B, 2>,
+    /// The targets.
+    pub targets: Targets<B>,
+    /// The penalty's interpolation weights [N] (critic steps only).
+    pub alpha: Option<Tensor<B, 1>>,
+}
+
+impl<B: Backend> StepInputs<B> {
+    /// Draws a `phase` step's inputs for real images `xa` with attributes `a`: the flips, crops
+    /// and targets from `rng`, in this order, then `alpha` from the backend's RNG. A step's
+    /// randomness is thus fixed by its seeds.
+    pub fn draw<R: Rng + ?Sized>(
+        settings: &StepSettings,
+        phase: Phase,
+        xa: Tensor<B, 4>,
+        a: Tensor<B, 2>,
+        rng: &mut R,
+    ) -> Self {
+        let xa = if settings.hflip { random_hflip(xa, rng) } else { xa };
+        let xa = match settings.random_crop {
+            Some(size) => random_crop(xa, size, rng),
+            None => xa,
+        };
+        let b = permuted_targets(a.clone(), rng);
+        let targets = Targets::drawn(b, settings.thres_int, settings.b_distribution, rng);
+        let alpha = (phase == Phase::Critic)
+            .then(|| Tensor::random([xa.dims()[0]], Distribution::Uniform(0.0, 1.0), &xa.device()));
+        Self { xa, a, targets, alpha }
+    }
+
+    /// The images in the batch.
+    pub fn len(&self) -> usize {
+        self.xa.dims()[0]
+    }
+
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Part `index` of `count` equal parts of the batch (rows `index * n / count ..`), as plain
+    /// data that can cross to another thread and device. The batch must split evenly.
+    pub fn shard(&self, index: usize, count: usize) -> ShardData {
+        let n = self.len();
+        assert!(count > 0 && n.is_multiple_of(count), "a batch of {n} does not split into {count} equal parts");
+        let rows = index * n / count..(index + 1) * n / count;
+        let xa = self.xa.clone().slice([rows.clone()]);
+        ShardData {
+            xa: xa.into_data(),
+            a: self.a.clone().slice([rows.clone()]).into_data(),
+            b: self.targets.b.clone().slice([rows.clone()]).into_data(),
+            input: self.targets.input.clone().slice([rows.clone()]).into_data(),
+            alpha: self.alpha.as_ref().map(|t| t.clone().slice([rows]).into_data()),
+        }
+    }
+
+    /// The inputs that [`StepInputs::shard`] made, on `device`.
+    pub fn from_shard(shard: ShardData, device: &B::Device) -> Self {
+        Self {
+            xa: Tensor::from_data(shard.xa, device),
+            a: Tensor::from_data(shard.a, device),
+            targets: Targets { b: Tensor::from_data(shard.b, device), input: Tensor::from_data(shard.input, device) },
+            alpha: shard.alpha.map(|d| Tensor::from_data(d, device)),
+        }
+    }
+}
+
+/// A part of a batch's [`StepInputs`], as plain data.
+#[derive(Debug, Clone)]
+pub struct ShardData {
+    xa: TensorData,
+    a: TensorData,
+    b: TensorData,
+    input: TensorData,
+    alpha: Option<TensorData>,
 }
 
 /// The critic's gradients (restricted to D/C) and losses on real images `xa` with 0/1
@@ -72,12 +143,22 @@ pub fn critic_grads<B: AutodiffBackend, R: Rng + ?Sized>(
     a: Tensor<B, 2>,
     rng: &mut R,
 ) -> (GradientsParams, StepLosses) {
-    let (xa, b) = step_inputs(settings, xa, &a, rng);
+    critic_grads_on(model, settings, StepInputs::draw(settings, Phase::Critic, xa, a, rng))
+}
+
+/// [`critic_grads`] on inputs already drawn.
+pub fn critic_grads_on<B: AutodiffBackend>(
+    model: &AttGan<B>,
+    settings: &StepSettings,
+    inputs: StepInputs<B>,
+) -> (GradientsParams, StepLosses) {
+    let StepInputs { xa, a, targets, alpha } = inputs;
     // G runs untracked: its graph would only be thrown away by the detach. Its BatchNorm still
     // uses batch statistics and updates the shared running ones (training mode).
     let g = model.g.clone().no_grad();
-    let xb = g.forward(xa.clone(), b.input).detach();
-    let loss = settings.losses.discriminator_loss(&model.d, xa, xb, a);
+    let xb = g.forward(xa.clone(), targets.input).detach();
+    let alpha = alpha.expect("a critic step's inputs carry the penalty's alpha (StepInputs::draw for Phase::Critic)");
+    let loss = settings.losses.discriminator_loss_with_alpha(&model.d, xa, xb, a, alpha);
     let terms = loss.terms();
     let grads = GradientsParams::from_grads(loss.total.backward(), &model.d);
     (grads, StepLosses::read(Phase::Critic, terms))
@@ -92,14 +173,35 @@ pub fn generator_grads<B: AutodiffBackend, R: Rng + ?Sized>(
     a: Tensor<B, 2>,
     rng: &mut R,
 ) -> (GradientsParams, StepLosses) {
-    let (xa, b) = step_inputs(settings, xa, &a, rng);
+    generator_grads_on(model, settings, StepInputs::draw(settings, Phase::Generator, xa, a, rng))
+}
+
+/// [`generator_grads`] on inputs already drawn.
+pub fn generator_grads_on<B: AutodiffBackend>(
+    model: &AttGan<B>,
+    settings: &StepSettings,
+    inputs: StepInputs<B>,
+) -> (GradientsParams, StepLosses) {
+    let StepInputs { xa, a, targets, .. } = inputs;
     // D runs untracked: the loss still backpropagates through it into G, but D's own weight
     // gradients, which this step would discard, are never computed.
     let d = model.d.clone().no_grad();
-    let (loss, _) = settings.losses.generator_loss(&model.g, &d, xa, a, b, settings.thres_int);
+    let (loss, _) = settings.losses.generator_loss(&model.g, &d, xa, a, targets, settings.thres_int);
     let terms = loss.terms();
     let grads = GradientsParams::from_grads(loss.total.backward(), &model.g);
     (grads, StepLosses::read(Phase::Generator, terms))
+}
+
+/// The gradients and losses of a `phase` step on inputs already drawn.
+pub fn grads_on<B: AutodiffBackend>(
+    model: &AttGan<B>,
+    phase: Phase,
+    inputs: StepInputs<B>,
+) -> (GradientsParams, StepLosses) {
+    match phase {
+        Phase::Critic => critic_grads_on(model, &model.settings, inputs),
+        Phase::Generator => generator_grads_on(model, &model.settings, inputs),
+    }
 }
 
 /// One critic step ([`critic_grads`], then `optim` updates D/C at `settings.lr`).
@@ -128,6 +230,16 @@ pub fn generator_step<B: AutodiffBackend, O: Optimizer<AttGan<B>, B>, R: Rng + ?
     (optim.step(settings.lr, model, grads), metrics)
 }
 
+/// A training batch's phase and inputs, drawn from its seed (the backend's RNG seeded with it on
+/// the batch's device, and a host RNG from it), so that a resumed run repeats them exactly.
+pub fn seeded_inputs<B: Backend>(settings: &StepSettings, item: TrainBatch<B>) -> (Phase, StepInputs<B>) {
+    let device = item.batch.images.device();
+    B::seed(&device, item.seed);
+    let mut rng = StdRng::seed_from_u64(item.seed);
+    let phase = item.phase.expect("the training strategy sets each batch's phase before its step");
+    (phase, StepInputs::draw(settings, phase, item.batch.images, item.batch.attributes, &mut rng))
+}
+
 /// The Learner's step: a critic or a generator step as the batch's phase says (the training
 /// strategy sets it from the step count: the 5:1 critic schedule), its
 /// randomness (flips, target permutation, the penalty's interpolation) drawn from the batch's
@@ -137,16 +249,10 @@ impl<B: AutodiffBackend> TrainStep for AttGan<B> {
     type Output = StepOutput;
 
     fn step(&self, item: TrainBatch<B>) -> TrainOutput<StepOutput> {
-        let device = item.batch.images.device();
-        B::seed(&device, item.seed);
-        let mut rng = StdRng::seed_from_u64(item.seed);
-        let (xa, a) = (item.batch.images, item.batch.attributes);
-        let phase = item.phase.expect("the training strategy sets each batch's phase before its step");
-        let (grads, losses) = match phase {
-            Phase::Critic => critic_grads(self, &self.settings, xa, a, &mut rng),
-            Phase::Generator => generator_grads(self, &self.settings, xa, a, &mut rng),
-        };
-        TrainOutput { grads, item: StepOutput { step: item.step, epoch: item.epoch, losses } }
+        let (step, epoch) = (item.step, item.epoch);
+        let (phase, inputs) = seeded_inputs(&self.settings, item);
+        let (grads, losses) = grads_on(self, phase, inputs);
+        TrainOutput { grads, item: StepOutput { step, epoch, losses } }
     }
 }
 

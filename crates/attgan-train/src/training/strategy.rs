@@ -32,6 +32,7 @@ use image::RgbImage;
 use super::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, RunState, state_path, write_state};
 use super::config::TrainingConfig;
 use super::lr_schedule::AttGanLrScheduler;
+use super::parallel::DataParallel;
 use super::plot::plot_curves;
 use super::report::{CsvLog, CsvRow, StepOutput, read_csv};
 use super::run_dir::{CURVES_FILE, METRICS_FILE, SAMPLES_DIR};
@@ -72,6 +73,8 @@ pub(crate) struct AttGanStrategy<B: AutodiffBackend> {
     pub schedule: CriticSchedule,
     pub out: PathBuf,
     pub device: B::Device,
+    /// Further devices, each with a replica ([`DataParallel`]); empty on one device.
+    pub others: Vec<B::Device>,
     pub resume: Option<RunState>,
     pub samples: (Vec<RgbImage>, Vec<Vec<f32>>),
     pub batches_per_epoch: usize,
@@ -99,6 +102,7 @@ struct Run<B: AutodiffBackend, O: Optimizer<AttGan<B>, B> + 'static> {
     interrupter: Interrupter,
     store: Arc<EventStoreClient>,
     num_epochs: usize,
+    peers: Option<DataParallel<B>>,
 }
 
 impl<B: AutodiffBackend, O: Optimizer<AttGan<B>, B> + 'static> Run<B, O> {
@@ -123,6 +127,10 @@ impl<B: AutodiffBackend> AttGanStrategy<B> {
         }
         run.state.index += 1;
         run.state.seconds = run.seconds();
+        if let Some(peers) = &run.peers {
+            // Checked, not assumed: every replica must hold the model being saved.
+            peers.check_replicas(&learner.model())?;
+        }
         run.checkpointer.checkpoint(learner, run.state.index, &run.store);
         let dir = self.checkpoint_dir();
         write_state(&dir, &run.state)?;
@@ -205,8 +213,14 @@ impl<B: AutodiffBackend> AttGanStrategy<B> {
         item: TrainBatch<B>,
     ) -> Result<StepOutput> {
         learner.lr_step();
-        let output = learner.train_step(item);
+        let output = match &run.peers {
+            None => learner.train_step(item),
+            Some(peers) => peers.train_step(&learner.model(), item)?,
+        };
         if let Some((term, value)) = output.item.losses.non_finite() {
+            if let Some(peers) = &run.peers {
+                peers.skip()?;
+            }
             let checkpoint = run.last_saved.map_or("none yet (no checkpoint was written)".to_string(), |s| {
                 format!("{} (step {})", state_path(&self.checkpoint_dir(), s.index).display(), s.steps)
             });
@@ -220,6 +234,9 @@ impl<B: AutodiffBackend> AttGanStrategy<B> {
             });
         }
         learner.optimizer_step(output.grads);
+        if let Some(peers) = &run.peers {
+            peers.apply(learner.lr_current())?;
+        }
         let row = CsvRow::new(&output.item, learner.lr_current(), run.seconds());
         run.csv.append(&row).map_err(crate::error::io_error(run.csv.path()))?;
         run.state.steps = output.item.step + 1;
@@ -302,7 +319,16 @@ where
         let mut processor = components.event_processor;
         let csv_path = self.out.join(METRICS_FILE);
         let resume_after = self.resume.and_then(|s| s.steps.checked_sub(1));
-        let result = CsvLog::open(&csv_path, resume_after).map_err(crate::error::io_error(&csv_path)).and_then(|csv| {
+        let peers = match self.others.is_empty() {
+            true => Ok(None),
+            false => {
+                let from = self.resume.map(|s| (dir.clone(), s.index));
+                let model = learner.model();
+                DataParallel::start(&model, &self.device, &self.others, from).map(Some)
+            }
+        };
+        let result = peers.and_then(|peers| {
+            let csv = CsvLog::open(&csv_path, resume_after).map_err(crate::error::io_error(&csv_path))?;
             let mut run = Run {
                 checkpointer,
                 csv,
@@ -313,6 +339,7 @@ where
                 interrupter: components.interrupter.clone(),
                 store: components.event_store.clone(),
                 num_epochs: components.num_epochs,
+                peers,
             };
             let result = self.run_epochs(&mut learner, &mut processor, &train, &valid, &mut run);
             self.outcome.lock().expect("outcome lock").last = run.last_saved;

@@ -150,6 +150,31 @@ impl Trainer {
         valid: CelebaDataset,
         device: &B::Device,
     ) -> crate::error::Result<TrainSummary<B>> {
+        self.fit_on::<B>(train, valid, std::slice::from_ref(device))
+    }
+
+    /// [`Trainer::fit`] on several devices: each takes an equal share of every batch (the batch
+    /// size must split evenly), their gradients are averaged with burn-collective and every
+    /// device applies the same update ([`DataParallel`](super::DataParallel)). The first device
+    /// loads the data, validates, samples and checkpoints. A device may appear more than once
+    /// (two replicas on one CPU, for testing).
+    pub fn fit_on<B: AutodiffBackend>(
+        &self,
+        train: CelebaDataset,
+        valid: CelebaDataset,
+        devices: &[B::Device],
+    ) -> crate::error::Result<TrainSummary<B>> {
+        let Some((device, others)) = devices.split_first() else {
+            return Err(TrainError::Options("no device to train on".into()));
+        };
+        let batch = self.config.batch_size;
+        if !batch.is_multiple_of(devices.len()) {
+            return Err(TrainError::Options(format!(
+                "batch_size {batch} does not split evenly over {} devices; choose a multiple of {}",
+                devices.len(),
+                devices.len()
+            )));
+        }
         self.check(&train, &valid)?;
         let resume = self.prepare_out()?;
         self.interrupter.reset();
@@ -165,6 +190,7 @@ impl Trainer {
             schedule: CriticSchedule { n_d: c.n_d },
             out: self.out.clone(),
             device: device.clone(),
+            others: others.to_vec(),
             resume,
             samples: sample_items(&valid, c.sample_images)?,
             batches_per_epoch,

@@ -7,6 +7,7 @@ mod common;
 mod data;
 mod eval;
 mod learns;
+mod parallel;
 mod presets;
 mod step;
 mod synthetic_dataset;

@@ -298,3 +298,57 @@ fn a_training_json_written_before_data_existed_reads_as_those_runs_read_their_im
     let conflicts = tiny().with_data(tf2).resume_conflicts(&tiny());
     assert!(conflicts.iter().any(|(name, _, _)| *name == "data"), "{conflicts:?}");
 }
+
+fn fit_on_two(config: &TrainingConfig, out: &Path, resume: bool, limits: Limits) -> attgan_train::TrainSummary<B> {
+    let (train, valid) = data(config);
+    let device = Default::default();
+    Trainer::new(config.clone(), out)
+        .with_resume(resume)
+        .with_limits(limits)
+        .with_display(Display::Quiet)
+        .fit_on::<B>(train, valid, &[device, device])
+        .unwrap()
+}
+
+/// On two replicas (one CPU, two peers): the run writes what a one-device run writes, its
+/// replicas are compared at every checkpoint (an error otherwise), its first step's attribute
+/// loss on real images is the one-device run's (the losses that involve G's fakes differ: G's
+/// batch norm sees 4 images per device instead of 8), and a stopped run resumes to the very weights of an uninterrupted one,
+/// the replicas restarting from the checkpoint's model and Adam state.
+#[test]
+fn two_devices_train_checkpoint_and_resume_exactly() {
+    let _lock = crate::common::rng_lock();
+    let config = tiny().with_checkpoint_every(4);
+    let whole = fit_on_two(&config, &out_dir("two-whole"), false, Limits::default());
+    assert!(!whole.interrupted);
+    let rows = read_csv(whole.out.join("metrics.csv")).unwrap();
+    assert_eq!(rows.len(), 12);
+    assert!(rows.iter().all(|r| r.values.iter().flatten().all(|v| v.is_finite())));
+    // C's loss on the real images of the first step does not involve G: the average over the
+    // two halves must be the whole batch's.
+    let one = fit(&config, &out_dir("one-device"), false, Limits { steps: Some(1), time: None }).unwrap();
+    let first = |dir: &Path| read_csv(dir.join("metrics.csv")).unwrap()[0].get(Term::XaAttribute).unwrap();
+    let (a, b) = (first(&one.out), first(&whole.out));
+    assert!((a - b).abs() < 1e-5 * a.abs(), "first step's xa_attr: {a} on one device, {b} on two");
+
+    let out = out_dir("two-resumed");
+    let stopped = fit_on_two(&config, &out, false, Limits { steps: Some(5), time: None });
+    assert!(stopped.interrupted);
+    let resumed = fit_on_two(&config, &out, true, Limits::default());
+    assert_eq!(fingerprint(&resumed.model), fingerprint(&whole.model), "resumed weights differ");
+    let csv = |dir: &Path| without_time(read_csv(dir.join("metrics.csv")).unwrap());
+    assert_eq!(csv(&out), csv(&whole.out), "the resumed metrics.csv reads as one run");
+}
+
+#[test]
+fn a_batch_that_does_not_split_over_the_devices_is_refused() {
+    let config = tiny();
+    let (train, valid) = data(&config);
+    let device = Default::default();
+    let err = Trainer::new(config, out_dir("three"))
+        .with_display(Display::Quiet)
+        .fit_on::<B>(train, valid, &[device, device, device])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("batch_size 8 does not split evenly over 3 devices"), "{err}");
+}
