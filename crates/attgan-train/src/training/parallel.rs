@@ -193,8 +193,7 @@ impl<B: AutodiffBackend> DataParallel<B> {
         let leader = PeerId::from(0u32);
         let averaged = catch_unwind(AssertUnwindSafe(|| {
             let (grads, losses) = grads_on(model, phase, mine);
-            let grads = grads.all_reduce::<B::InnerBackend>(leader, ReduceOperation::Mean)?;
-            average_running_states(model, leader)?;
+            let grads = average(model, grads, leader)?;
             Ok::<_, CollectiveError>((grads, losses))
         }));
         let (grads, mine) = match averaged {
@@ -337,8 +336,7 @@ fn serve<B: AutodiffBackend>(
             Order::Step { phase, shard } => {
                 let done = catch_unwind(AssertUnwindSafe(|| {
                     let (grads, losses) = grads_on(&model, phase, StepInputs::from_shard(*shard, &device));
-                    let grads = grads.all_reduce::<B::InnerBackend>(peer, ReduceOperation::Mean)?;
-                    average_running_states(&model, peer)?;
+                    let grads = average(&model, grads, peer)?;
                     Ok::<_, CollectiveError>((grads, losses))
                 }));
                 let report = match done {
@@ -374,17 +372,29 @@ fn serve<B: AutodiffBackend>(
     }
 }
 
-/// Averages every batch-norm running statistic of `model` over the devices (all-reduce, mean),
-/// in place: the running statistics are shared by every clone of the model.
-fn average_running_states<B: AutodiffBackend>(
+/// Averages over the devices, in one all-reduce of one flat tensor: the gradients in `grads`
+/// (of `model`'s parameters) and every batch-norm running statistic of `model`, which is updated
+/// in place (the running statistics are shared by every clone of the model), in the model's
+/// visiting order, which every replica shares. One exchange per step instead of one per tensor.
+fn average<B: AutodiffBackend>(
     model: &AttGan<B>,
+    grads: GradientsParams,
     peer: PeerId,
-) -> std::result::Result<(), CollectiveError> {
-    // Merge this thread's pending update into the stored value first (into_record syncs).
+) -> std::result::Result<GradientsParams, CollectiveError> {
+    // Merge this thread's pending running-statistics update into the stored value (into_record
+    // syncs), so that the visitor below reads it.
     let _ = model.clone().into_record();
-    let mut mapper = RunningStates::<B> { peer, path: Vec::new(), error: None, _backend: PhantomData };
-    let _ = model.clone().map(&mut mapper);
-    mapper.error.map_or(Ok(()), Err)
+    let mut gather = Gather::<B> { grads: &grads, path: Vec::new(), parts: Vec::new() };
+    model.visit(&mut gather);
+    if gather.parts.is_empty() {
+        return Ok(grads);
+    }
+    let flat = Tensor::cat(gather.parts, 0);
+    let mean = all_reduce::<B::InnerBackend>(peer, flat.into_primitive().tensor(), ReduceOperation::Mean)?;
+    let mean = Tensor::<B::InnerBackend, 1>::from_primitive(TensorPrimitive::Float(mean));
+    let mut scatter = Scatter::<B> { grads, mean, offset: 0, path: Vec::new() };
+    let _ = model.clone().map(&mut scatter);
+    Ok(scatter.grads)
 }
 
 /// Whether a module path ends in a batch norm's running statistic.
@@ -392,14 +402,50 @@ fn is_running_state(path: &[String]) -> bool {
     path.last().is_some_and(|name| name == "running_mean" || name == "running_var")
 }
 
-struct RunningStates<B: AutodiffBackend> {
-    peer: PeerId,
+/// Collects, in visiting order, each parameter's gradient (where `grads` has one) and each
+/// running statistic, flattened.
+struct Gather<'a, B: AutodiffBackend> {
+    grads: &'a GradientsParams,
     path: Vec<String>,
-    error: Option<CollectiveError>,
-    _backend: PhantomData<B>,
+    parts: Vec<Tensor<B::InnerBackend, 1>>,
 }
 
-impl<B: AutodiffBackend> ModuleMapper<B> for RunningStates<B> {
+impl<B: AutodiffBackend> ModuleVisitor<B> for Gather<'_, B> {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        if is_running_state(&self.path) {
+            self.parts.push(param.val().inner().flatten(0, D - 1));
+        } else if let Some(g) = self.grads.get::<B::InnerBackend, D>(param.id) {
+            self.parts.push(g.flatten(0, D - 1));
+        }
+    }
+}
+
+/// Puts the averaged values back where [`Gather`] took them, in the same visiting order.
+struct Scatter<B: AutodiffBackend> {
+    grads: GradientsParams,
+    mean: Tensor<B::InnerBackend, 1>,
+    offset: usize,
+    path: Vec<String>,
+}
+
+impl<B: AutodiffBackend> Scatter<B> {
+    fn take<const D: usize>(&mut self, dims: [usize; D]) -> Tensor<B::InnerBackend, D> {
+        let n: usize = dims.iter().product();
+        let part = self.mean.clone().slice(self.offset..self.offset + n);
+        self.offset += n;
+        part.reshape(dims)
+    }
+}
+
+impl<B: AutodiffBackend> ModuleMapper<B> for Scatter<B> {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
         self.path.push(name.to_string());
     }
@@ -409,21 +455,16 @@ impl<B: AutodiffBackend> ModuleMapper<B> for RunningStates<B> {
     }
 
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
-        if !is_running_state(&self.path) || self.error.is_some() {
-            return param;
+        if is_running_state(&self.path) {
+            let (id, tensor, mapper) = param.consume();
+            let mean = self.take(tensor.dims());
+            return Param::from_mapped_value(id, Tensor::from_inner(mean), mapper);
         }
-        let (id, tensor, mapper) = param.consume();
-        let primitive = tensor.clone().inner().into_primitive().tensor();
-        match all_reduce::<B::InnerBackend>(self.peer, primitive, ReduceOperation::Mean) {
-            Ok(mean) => {
-                let mean = Tensor::<B::InnerBackend, D>::from_primitive(TensorPrimitive::Float(mean));
-                Param::from_mapped_value(id, Tensor::from_inner(mean), mapper)
-            }
-            Err(e) => {
-                self.error = Some(e);
-                Param::from_mapped_value(id, tensor, mapper)
-            }
+        if let Some(g) = self.grads.remove::<B::InnerBackend, D>(param.id) {
+            let mean = self.take(g.dims());
+            self.grads.register::<B::InnerBackend, D>(param.id, mean);
         }
+        param
     }
 }
 
