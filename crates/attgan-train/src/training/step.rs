@@ -59,7 +59,7 @@ pub struct StepInputs<B: Backend> {
     pub a: Tensor<B, 2>,
     /// The targets.
     pub targets: Targets<B>,
-    /// The penalty's interpolation weights [N] (critic steps only).
+    /// The penalty's interpolation weights, `[N]` (critic steps only).
     pub alpha: Option<Tensor<B, 1>>,
 }
 
