@@ -130,7 +130,7 @@ impl<B: AutodiffBackend> DataParallel<B> {
                     serve(peer, device_c, config, built, inbox, outbox);
                 })
                 .map_err(|e| TrainError::Parallel(format!("cannot start the thread of device {device:?}: {e}")))?;
-            workers.push(Worker { device: format!("{device:?}"), orders, reports, thread: Some(thread) });
+            workers.push(Worker { device: format!("{} ({device:?})", i + 1), orders, reports, thread: Some(thread) });
         }
         let parallel = Self { leader: leader.clone(), workers, _backend: PhantomData };
         // Register only once every replica is built: a replica that failed never registers, and
