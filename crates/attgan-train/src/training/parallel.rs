@@ -56,7 +56,6 @@ pub type ResumeFrom = (PathBuf, usize);
 
 /// The replicas on the devices after the first, driven from the leader's thread.
 pub struct DataParallel<B: AutodiffBackend> {
-    leader: B::Device,
     workers: Vec<Worker>,
     _backend: PhantomData<B>,
 }
@@ -132,7 +131,7 @@ impl<B: AutodiffBackend> DataParallel<B> {
                 .map_err(|e| TrainError::Parallel(format!("cannot start the thread of device {device:?}: {e}")))?;
             workers.push(Worker { device: format!("{} ({device:?})", i + 1), orders, reports, thread: Some(thread) });
         }
-        let parallel = Self { leader: leader.clone(), workers, _backend: PhantomData };
+        let parallel = Self { workers, _backend: PhantomData };
         // Register only once every replica is built: a replica that failed never registers, and
         // the others are told to stop instead of waiting for it.
         for w in &parallel.workers {
@@ -189,7 +188,7 @@ impl<B: AutodiffBackend> DataParallel<B> {
                 return Err(self.failure());
             }
         }
-        let mine = StepInputs::from_shard(inputs.shard(0, n), &self.leader);
+        let mine = inputs.part(0, n);
         let leader = PeerId::from(0u32);
         let averaged = catch_unwind(AssertUnwindSafe(|| {
             let (grads, losses) = grads_on(model, phase, mine);
@@ -234,13 +233,8 @@ impl<B: AutodiffBackend> DataParallel<B> {
     /// Checks that every replica holds exactly the leader's `model` (every weight and running
     /// statistic, bit for bit).
     pub fn check_replicas(&self, model: &AttGan<B>) -> Result<()> {
-        self.order_all(|| Order::Weights)?;
         let mine = weights(model);
-        for w in &self.workers {
-            let theirs = match w.reports.recv() {
-                Ok(Report::Weights(theirs)) => theirs,
-                _ => return Err(self.failure()),
-            };
+        for (w, theirs) in self.workers.iter().zip(self.replica_weights()?) {
             if let Some(k) = first_difference(&mine, &theirs) {
                 return Err(TrainError::Parallel(format!(
                     "the replica on device {} differs from device 0's model at its parameter {k} of {}",

@@ -99,16 +99,30 @@ impl<B: Backend> StepInputs<B> {
     /// Part `index` of `count` equal parts of the batch (rows `index * n / count ..`), as plain
     /// data that can cross to another thread and device. The batch must split evenly.
     pub fn shard(&self, index: usize, count: usize) -> ShardData {
+        let part = self.part(index, count);
+        ShardData {
+            xa: part.xa.into_data(),
+            a: part.a.into_data(),
+            b: part.targets.b.into_data(),
+            input: part.targets.input.into_data(),
+            alpha: part.alpha.map(|t| t.into_data()),
+        }
+    }
+
+    /// Part `index` of `count` equal parts of the batch, where it is (no copy through the host:
+    /// the first device's own part).
+    pub fn part(&self, index: usize, count: usize) -> Self {
         let n = self.len();
         assert!(count > 0 && n.is_multiple_of(count), "a batch of {n} does not split into {count} equal parts");
         let rows = index * n / count..(index + 1) * n / count;
-        let xa = self.xa.clone().slice([rows.clone()]);
-        ShardData {
-            xa: xa.into_data(),
-            a: self.a.clone().slice([rows.clone()]).into_data(),
-            b: self.targets.b.clone().slice([rows.clone()]).into_data(),
-            input: self.targets.input.clone().slice([rows.clone()]).into_data(),
-            alpha: self.alpha.as_ref().map(|t| t.clone().slice([rows]).into_data()),
+        Self {
+            xa: self.xa.clone().slice([rows.clone()]),
+            a: self.a.clone().slice([rows.clone()]),
+            targets: Targets {
+                b: self.targets.b.clone().slice([rows.clone()]),
+                input: self.targets.input.clone().slice([rows.clone()]),
+            },
+            alpha: self.alpha.as_ref().map(|t| t.clone().slice([rows])),
         }
     }
 
