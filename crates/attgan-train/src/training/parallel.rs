@@ -188,7 +188,10 @@ impl<B: AutodiffBackend> DataParallel<B> {
                 return Err(self.failure());
             }
         }
-        let mine = inputs.part(0, n);
+        // Through plain data like the others' shards, as a contiguous copy: slicing in place
+        // (strided inputs for the critic) measured slower on the CPU (1.31 s vs 1.05-1.20 s per
+        // iteration at batch 32, two replicas; noisy machine).
+        let mine = StepInputs::from_shard(inputs.shard(0, n), &leader_device(model));
         let leader = PeerId::from(0u32);
         let averaged = catch_unwind(AssertUnwindSafe(|| {
             let (grads, losses) = grads_on(model, phase, mine);
@@ -460,6 +463,11 @@ impl<B: AutodiffBackend> ModuleMapper<B> for Scatter<B> {
         }
         param
     }
+}
+
+/// The device `model` lives on (the first device).
+fn leader_device<B: AutodiffBackend>(model: &AttGan<B>) -> B::Device {
+    model.devices().into_iter().next().unwrap_or_default()
 }
 
 /// Every float tensor of `model` (weights and running statistics), by parameter id.

@@ -109,8 +109,7 @@ impl<B: Backend> StepInputs<B> {
         }
     }
 
-    /// Part `index` of `count` equal parts of the batch, where it is (no copy through the host:
-    /// the first device's own part).
+    /// Part `index` of `count` equal parts of the batch, sliced where it is.
     pub fn part(&self, index: usize, count: usize) -> Self {
         let n = self.len();
         assert!(count > 0 && n.is_multiple_of(count), "a batch of {n} does not split into {count} equal parts");
