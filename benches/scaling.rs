@@ -53,7 +53,7 @@ impl Scaling {
             .with_settings(Preset::Synthetic.config(self.config.clone()).step_settings());
         let mut optim = adam().init();
         let parallel = (!others.is_empty())
-            .then(|| DataParallel::start(&model, leader, others, None).expect("starting the replicas"));
+            .then(|| DataParallel::start(&model, leader, others, None, None).expect("starting the replicas"));
         let n_attrs = self.config.attributes.len();
         let size = self.config.image_size;
         let mut rng = StdRng::seed_from_u64(1);

@@ -9,6 +9,10 @@
 //! cargo run --release --example train_celeba                  # the synthetic world, CPU-sized
 //! cargo run --release --example train_celeba -- --out runs/attgan --resume
 //! cargo run --release --example train_celeba -- --out runs/attgan --plot
+//! cargo run --release --example train_celeba -- --celeba-dir ~/data/celeba --devices cuda:0,cuda:1
+//! # two machines: the same command on each, node 0 listening at 10.0.0.1:29500
+//! cargo run --release --example train_celeba -- --celeba-dir ~/data/celeba --nodes 2 --node-rank 0 --coordinator 10.0.0.1:29500
+//! cargo run --release --example train_celeba -- --celeba-dir ~/data/celeba --nodes 2 --node-rank 1 --coordinator 10.0.0.1:29500
 //! ```
 //!
 //! Without `--celeba-dir` it writes a synthetic CelebA-format dataset (drawn faces with the 13
@@ -34,7 +38,7 @@ use attgan::train::synthetic;
 use attgan::train::training::plot::plot_curves;
 use attgan::train::training::report::read_csv;
 use attgan::train::training::run_dir::{CURVES_FILE, METRICS_FILE};
-use attgan::train::{Display, Limits, LrSchedule, Preset, TrainError, Trainer, TrainingConfig};
+use attgan::train::{Cluster, Display, Limits, LrSchedule, Preset, TrainError, Trainer, TrainingConfig};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -127,6 +131,20 @@ struct Args {
     /// size must be a multiple of the number of devices.
     #[arg(long)]
     devices: Option<attgan::backend::Devices>,
+    /// Train on this many machines together (data parallel across them too): run the same
+    /// command on each, with its own --node-rank and the same --coordinator. Each machine needs
+    /// the same data; node 0 alone writes sample grids and evaluates.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
+    /// This machine's number in the group, 0 to --nodes minus 1; node 0 coordinates.
+    #[arg(long, default_value_t = 0)]
+    node_rank: usize,
+    /// HOST:PORT where node 0 listens and the other nodes connect (e.g. 10.0.0.1:29500).
+    #[arg(long)]
+    coordinator: Option<String>,
+    /// Seconds to wait for another node (to join, or for its share of a step) before failing.
+    #[arg(long, default_value_t = 600.0)]
+    node_timeout: f64,
     /// Log lines every this many seconds instead of the dashboard.
     #[arg(long)]
     log: Option<u64>,
@@ -206,6 +224,24 @@ fn options(args: &Args, synthetic: bool) -> Result<(TrainingConfig, DataSource),
     Ok((c, source))
 }
 
+/// The group of machines `--nodes`, `--node-rank` and `--coordinator` describe, if several.
+fn cluster(args: &Args) -> Result<Option<Cluster>, TrainError> {
+    if args.nodes <= 1 && args.node_rank == 0 {
+        return Ok(None);
+    }
+    let Some(coordinator) = &args.coordinator else {
+        return Err(TrainError::Options(format!(
+            "--nodes {} needs --coordinator HOST:PORT, where node 0 listens",
+            args.nodes
+        )));
+    };
+    if !(args.node_timeout.is_finite() && args.node_timeout > 0.0) {
+        return Err(TrainError::Options(format!("--node-timeout must be positive seconds, got {}", args.node_timeout)));
+    }
+    let timeout = std::time::Duration::from_secs_f64(args.node_timeout);
+    Ok(Some(Cluster::new(args.nodes, args.node_rank, coordinator.clone())?.with_timeout(timeout)))
+}
+
 fn run(args: Args) -> Result<(), TrainError> {
     let synthetic = args.data.source().is_synthetic();
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(if synthetic { "out/synthetic" } else { "out/celeba" }));
@@ -221,7 +257,7 @@ fn run(args: Args) -> Result<(), TrainError> {
     let open = |split| data.open(&root, split, &config.model.attributes, config.model.image_size);
     let (train_set, valid_set) = (open(Split::Train)?, open(Split::Val)?);
     let oracle_ok = config.model.attributes.iter().all(|a| synthetic::ATTRIBUTES.contains(&a.as_str()));
-    let judge = if synthetic && oracle_ok && args.eval_images > 0 {
+    let judge = if synthetic && oracle_ok && args.eval_images > 0 && args.node_rank == 0 {
         Some((open(Split::Test)?, args.eval_images))
     } else {
         None
@@ -229,7 +265,11 @@ fn run(args: Args) -> Result<(), TrainError> {
     let display = args.log.map_or(Display::Auto, Display::Log);
     let limits =
         Limits { steps: args.max_steps, time: args.max_minutes.map(|m| std::time::Duration::from_secs_f64(m * 60.0)) };
-    let trainer = Trainer::new(config, out).with_resume(args.resume).with_display(display).with_limits(limits);
+    let mut trainer = Trainer::new(config, out).with_resume(args.resume).with_display(display).with_limits(limits);
+    if let Some(cluster) = cluster(&args)? {
+        eprintln!("node {} of {}, coordinator {}", cluster.rank, cluster.nodes, cluster.coordinator);
+        trainer = trainer.with_cluster(cluster);
+    }
     // Ctrl-C stops at the next step with a checkpoint; a second Ctrl-C exits at once.
     stop_on_ctrl_c(trainer.interrupter(), "a checkpoint is written");
     let out = trainer.out().to_path_buf();

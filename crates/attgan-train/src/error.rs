@@ -53,6 +53,10 @@ pub enum TrainError {
     /// Training across several devices failed (a device, its thread or burn-collective).
     #[error("training on several devices: {0}")]
     Parallel(String),
+    /// Training across several machines failed (a node that stopped answering, or whose options,
+    /// data or weights differ from node 0's); the message names the node.
+    #[error("training on several machines: {0}")]
+    Cluster(String),
     /// A loss became NaN or infinite; the run stopped without checkpointing the bad state.
     #[error(
         "{term} became {value} at step {step} (epoch {epoch}); training stopped. The last good checkpoint \

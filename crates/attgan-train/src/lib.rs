@@ -25,4 +25,4 @@ pub mod training;
 pub use error::{Result, TrainError};
 pub use model::{AttGan, StepSettings, adam};
 pub use progress::Display;
-pub use training::{Limits, LrSchedule, Preset, TrainSummary, Trainer, TrainingConfig};
+pub use training::{Cluster, Limits, LrSchedule, Preset, TrainSummary, Trainer, TrainingConfig};

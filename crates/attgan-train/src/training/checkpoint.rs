@@ -94,12 +94,17 @@ pub fn read_state(dir: &Path, n: usize) -> Result<RunState> {
 
 /// The highest-numbered complete checkpoint in `dir` (state and all three records present).
 pub fn latest_complete(dir: &Path) -> Option<usize> {
-    let entries = std::fs::read_dir(dir).ok()?;
+    complete_checkpoints(dir).into_iter().max()
+}
+
+/// Every complete checkpoint in `dir` (state and all three records present), in no order.
+pub fn complete_checkpoints(dir: &Path) -> Vec<usize> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     entries
         .filter_map(|e| {
             let name = e.ok()?.file_name().into_string().ok()?;
             name.strip_prefix("state-")?.strip_suffix(".json")?.parse::<usize>().ok()
         })
         .filter(|&n| RECORDS.iter().all(|r| AtomicCheckpointer::new(dir, r).path(n).exists()))
-        .max()
+        .collect()
 }

@@ -8,12 +8,14 @@
 //!   checkpoints, sample grids, curves and a stop on NaN;
 //! - [`parallel`]: the same steps on several devices ([`DataParallel`]: a replica per device,
 //!   gradients averaged with burn-collective);
+//! - [`cluster`]: the same across machines ([`Cluster`], and the link between the nodes);
 //! - [`lr_schedule`]: the learning-rate schedules (v1's step, v2's linear decay);
 //! - [`checkpoint`], [`report`] (the per-step losses and `metrics.csv`), [`plot`], [`run_dir`]
 //!   (the files of a run's directory);
 //! - [`trainer`]: [`Trainer`], which wires them together and launches the run.
 
 pub mod checkpoint;
+pub mod cluster;
 pub mod config;
 pub mod lr_schedule;
 pub mod parallel;
@@ -25,6 +27,7 @@ pub mod step;
 pub mod strategy;
 pub mod trainer;
 
+pub use cluster::Cluster;
 pub use config::TrainingConfig;
 pub use lr_schedule::{AttGanLrScheduler, LrSchedule};
 pub use parallel::DataParallel;

@@ -21,11 +21,17 @@
 //!
 //! burn-collective keeps one collective per backend type and process: one [`DataParallel`] at a
 //! time per backend.
+//!
+//! Across machines ([`super::cluster`]), each node's leader takes the node's part of the batch,
+//! its devices average their gradients as above, and the leader averages that over the nodes
+//! through its [`NodeLink`] and hands the result to its devices: every device of every node
+//! applies the same update.
 
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use attgan_core::Phase;
@@ -36,11 +42,12 @@ use burn::collective::{
 use burn::module::{AutodiffModule, Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use burn::tensor::{Tensor, TensorPrimitive};
+use burn::tensor::{Tensor, TensorData, TensorPrimitive};
 use burn::train::TrainOutput;
 use burn::train::checkpoint::Checkpointer;
 
 use super::checkpoint::AtomicCheckpointer;
+use super::cluster::{NodeLink, weights_hash};
 use super::report::{StepLosses, StepOutput};
 use super::step::{ShardData, StepInputs, grads_on, seeded_inputs};
 use crate::data::TrainBatch;
@@ -54,17 +61,24 @@ pub type Weights = Vec<(ParamId, Vec<f32>)>;
 /// A checkpoint for the replicas to start from: the directory and the index.
 pub type ResumeFrom = (PathBuf, usize);
 
-/// The replicas on the devices after the first, driven from the leader's thread.
+/// The replicas on the devices after the first, driven from the leader's thread, and the link to
+/// the other nodes when several machines train together.
 pub struct DataParallel<B: AutodiffBackend> {
     workers: Vec<Worker>,
+    nodes: Option<Mutex<NodeLink>>,
     _backend: PhantomData<B>,
 }
+
+/// The nodes' average of a step's flat gradients, which the leader hands to its devices.
+type GlobalMean = std::result::Result<Arc<Vec<f32>>, String>;
 
 /// One replica's thread, and how to talk to it.
 struct Worker {
     device: String,
     orders: Sender<Order>,
     reports: Receiver<Report>,
+    /// Across machines: where the leader sends the nodes' average of each step.
+    global: Option<Sender<GlobalMean>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -90,19 +104,38 @@ fn collective_error(what: &str, e: CollectiveError) -> TrainError {
 impl<B: AutodiffBackend> DataParallel<B> {
     /// Starts a replica of `model` (the leader's, on `leader`) on each of `others`, with a fresh
     /// Adam or, with `resume`, the checkpoint's model and Adam state, and registers all of them
-    /// with burn-collective.
+    /// with burn-collective. With `nodes`, the step is shared with the other machines too, and
+    /// the nodes first check that they start from the same weights.
     pub fn start(
         model: &AttGan<B>,
         leader: &B::Device,
         others: &[B::Device],
         resume: Option<ResumeFrom>,
+        nodes: Option<NodeLink>,
     ) -> Result<Self> {
+        // Burn draws a parameter's initial values when it is first used: draw them all now, so that
+        // every node (and every replica) starts from what the seed gives before any step.
+        let start = weights_hash_of(model);
+        let nodes = match nodes {
+            Some(mut link) => {
+                link.check_same_weights(start, "at the start")?;
+                Some(Mutex::new(link))
+            }
+            None => None,
+        };
+        let across = nodes.is_some();
         let peers = others.len() + 1;
         let config = CollectiveConfig::default().with_num_devices(peers);
         let mut workers = Vec::with_capacity(others.len());
         for (i, device) in others.iter().enumerate() {
             let (orders, inbox) = channel();
             let (outbox, reports) = channel();
+            let (global, global_inbox) = if across {
+                let (tx, rx) = channel();
+                (Some(tx), Some(rx))
+            } else {
+                (None, None)
+            };
             // A copy through the inner backend: fresh autodiff tensors (sharing the leader's would
             // join both devices' autodiff graphs, which then wait on each other) and batch-norm
             // running statistics of its own (a clone shares the leader's: Burn keeps them behind
@@ -126,12 +159,22 @@ impl<B: AutodiffBackend> DataParallel<B> {
                         Ok((model, optim))
                     }))
                     .unwrap_or_else(|panic| Err(panic_message(panic)));
-                    serve(peer, device_c, config, built, inbox, outbox);
+                    serve(peer, device_c, config, built, inbox, outbox, global_inbox);
                 })
                 .map_err(|e| TrainError::Parallel(format!("cannot start the thread of device {device:?}: {e}")))?;
-            workers.push(Worker { device: format!("{} ({device:?})", i + 1), orders, reports, thread: Some(thread) });
+            workers.push(Worker {
+                device: format!("{} ({device:?})", i + 1),
+                orders,
+                reports,
+                global,
+                thread: Some(thread),
+            });
         }
-        let parallel = Self { workers, _backend: PhantomData };
+        let parallel = Self { workers, nodes, _backend: PhantomData };
+        if parallel.workers.is_empty() {
+            // One device on this node: nothing to register with burn-collective.
+            return Ok(parallel);
+        }
         // Register only once every replica is built: a replica that failed never registers, and
         // the others are told to stop instead of waiting for it.
         for w in &parallel.workers {
@@ -151,9 +194,26 @@ impl<B: AutodiffBackend> DataParallel<B> {
         Ok(parallel)
     }
 
-    /// The number of devices, the leader's included.
+    /// The number of devices of this node, the leader's included.
     pub fn devices(&self) -> usize {
         self.workers.len() + 1
+    }
+
+    /// This node's rank and the number of nodes ((0, 1) on one machine).
+    pub fn node(&self) -> (usize, usize) {
+        self.nodes.as_ref().map_or((0, 1), |link| {
+            let link = link.lock().expect("node link lock");
+            (link.rank(), link.nodes())
+        })
+    }
+
+    /// Whether any node wants to stop after this step (every node then stops); `wanted` on one
+    /// machine.
+    pub fn agree_to_stop(&self, wanted: bool) -> Result<bool> {
+        match &self.nodes {
+            Some(link) => link.lock().expect("node link lock").any(wanted),
+            None => Ok(wanted),
+        }
     }
 
     /// The Learner's step on every device: the batch's inputs drawn from its seeds as one device
@@ -169,7 +229,7 @@ impl<B: AutodiffBackend> DataParallel<B> {
     }
 
     /// A `phase` step's averaged gradients and losses on `inputs` (the whole batch, which must
-    /// split evenly over the devices).
+    /// split evenly over the devices of every node).
     pub fn grads(
         &self,
         model: &AttGan<B>,
@@ -177,12 +237,19 @@ impl<B: AutodiffBackend> DataParallel<B> {
         inputs: StepInputs<B>,
     ) -> Result<(GradientsParams, StepLosses)> {
         let n = self.devices();
-        if !inputs.len().is_multiple_of(n) {
+        let (rank, nodes) = self.node();
+        if !inputs.len().is_multiple_of(n * nodes) {
+            let over = match nodes {
+                1 => format!("{n} devices"),
+                _ => format!("{nodes} nodes x {n} devices"),
+            };
             return Err(TrainError::Parallel(format!(
-                "a batch of {} images does not split evenly over {n} devices",
+                "a batch of {} images does not split evenly over {over}",
                 inputs.len()
             )));
         }
+        // This node's part of the batch, which every node drew whole from the same seeds.
+        let inputs = if nodes > 1 { inputs.part(rank, nodes) } else { inputs };
         for (i, w) in self.workers.iter().enumerate() {
             if w.orders.send(Order::Step { phase, shard: Box::new(inputs.shard(i + 1, n)) }).is_err() {
                 return Err(self.failure());
@@ -191,22 +258,25 @@ impl<B: AutodiffBackend> DataParallel<B> {
         // Through plain data like the others' shards, as a contiguous copy: slicing in place
         // (strided inputs for the critic) measured slower on the CPU (1.31 s vs 1.05-1.20 s per
         // iteration at batch 32, two replicas; noisy machine).
-        let mine = StepInputs::from_shard(inputs.shard(0, n), &leader_device(model));
-        let leader = PeerId::from(0u32);
+        let mine = match n {
+            1 => inputs,
+            _ => StepInputs::from_shard(inputs.shard(0, n), &leader_device(model)),
+        };
         let averaged = catch_unwind(AssertUnwindSafe(|| {
             let (grads, losses) = grads_on(model, phase, mine);
-            let grads = average(model, grads, leader)?;
-            Ok::<_, CollectiveError>((grads, losses))
+            let grads = average(model, grads, |flat| self.reduce(flat))?;
+            Ok::<_, TrainError>((grads, losses))
         }));
         let (grads, mine) = match averaged {
             Ok(Ok(done)) => done,
             Ok(Err(e)) => {
-                reset_collective::<B::InnerBackend>();
-                return Err(self.failure_or(collective_error("averaging the gradients", e)));
+                self.abandon_step(&e.to_string());
+                return Err(self.failure_or(e));
             }
             Err(panic) => {
-                reset_collective::<B::InnerBackend>();
-                return Err(TrainError::Parallel(format!("device 0 failed: {}", panic_message(panic))));
+                let why = format!("device 0 failed: {}", panic_message(panic));
+                self.abandon_step(&why);
+                return Err(TrainError::Parallel(why));
             }
         };
         let mut all = vec![mine];
@@ -219,7 +289,54 @@ impl<B: AutodiffBackend> DataParallel<B> {
                 _ => return Err(self.failure()),
             }
         }
-        Ok((grads, mean_losses(phase, &all)))
+        let mut losses = mean_losses(phase, &all);
+        if let Some(link) = &self.nodes {
+            let values = losses.values.iter().map(|(_, v)| *v).collect();
+            let mean = link.lock().expect("node link lock").mean_f64(values)?;
+            losses.values.iter_mut().zip(mean).for_each(|((_, v), m)| *v = m);
+        }
+        Ok((grads, losses))
+    }
+
+    /// The leader's part of averaging a step's flat gradients: over this node's devices
+    /// (burn-collective), then over the nodes (the node link), whose result goes to the devices.
+    fn reduce(&self, flat: Tensor<B::InnerBackend, 1>) -> Result<Tensor<B::InnerBackend, 1>> {
+        let local = match self.workers.is_empty() {
+            true => flat,
+            false => {
+                let mean = all_reduce::<B::InnerBackend>(
+                    PeerId::from(0u32),
+                    flat.into_primitive().tensor(),
+                    ReduceOperation::Mean,
+                )
+                .map_err(|e| collective_error("averaging the gradients", e))?;
+                Tensor::from_primitive(TensorPrimitive::Float(mean))
+            }
+        };
+        let Some(link) = &self.nodes else { return Ok(local) };
+        let device = local.device();
+        let values = local.into_data().convert::<f32>().into_vec::<f32>().unwrap_or_default();
+        let len = values.len();
+        let mean = Arc::new(link.lock().expect("node link lock").mean_f32(values)?);
+        for w in &self.workers {
+            if let Some(global) = &w.global {
+                let _ = global.send(Ok(mean.clone()));
+            }
+        }
+        Ok(Tensor::from_data(TensorData::new(mean.to_vec(), [len]), &device))
+    }
+
+    /// After the leader failed in a step: wakes the devices waiting for it (in burn-collective's
+    /// all-reduce, or for the nodes' average).
+    fn abandon_step(&self, why: &str) {
+        for w in &self.workers {
+            if let Some(global) = &w.global {
+                let _ = global.send(Err(why.to_string()));
+            }
+        }
+        if !self.workers.is_empty() {
+            reset_collective::<B::InnerBackend>();
+        }
     }
 
     /// Every replica applies the averaged gradients of the last step with Adam at `lr` (the
@@ -234,8 +351,11 @@ impl<B: AutodiffBackend> DataParallel<B> {
     }
 
     /// Checks that every replica holds exactly the leader's `model` (every weight and running
-    /// statistic, bit for bit).
+    /// statistic, bit for bit), and across machines that every node's weights hash to node 0's.
     pub fn check_replicas(&self, model: &AttGan<B>) -> Result<()> {
+        if let Some(link) = &self.nodes {
+            link.lock().expect("node link lock").check_same_weights(weights_hash_of(model), "at a checkpoint")?;
+        }
         let mine = weights(model);
         for (w, theirs) in self.workers.iter().zip(self.replica_weights()?) {
             if let Some(k) = first_difference(&mine, &theirs) {
@@ -287,6 +407,9 @@ impl<B: AutodiffBackend> DataParallel<B> {
 
 impl<B: AutodiffBackend> Drop for DataParallel<B> {
     fn drop(&mut self) {
+        if self.workers.is_empty() {
+            return;
+        }
         for w in &self.workers {
             let _ = w.orders.send(Order::Stop);
         }
@@ -308,6 +431,7 @@ fn serve<B: AutodiffBackend>(
     built: std::result::Result<(AttGan<B>, impl Optimizer<AttGan<B>, B>), String>,
     orders: Receiver<Order>,
     reports: Sender<Report>,
+    global: Option<Receiver<GlobalMean>>,
 ) {
     let (mut model, mut optim) = match built {
         Ok(built) => {
@@ -333,15 +457,31 @@ fn serve<B: AutodiffBackend>(
             Order::Step { phase, shard } => {
                 let done = catch_unwind(AssertUnwindSafe(|| {
                     let (grads, losses) = grads_on(&model, phase, StepInputs::from_shard(*shard, &device));
-                    let grads = average(&model, grads, peer)?;
-                    Ok::<_, CollectiveError>((grads, losses))
+                    let grads = average(&model, grads, |flat| {
+                        let mean =
+                            all_reduce::<B::InnerBackend>(peer, flat.into_primitive().tensor(), ReduceOperation::Mean)
+                                .map_err(|e| collective_error("averaging the gradients", e))?;
+                        let mean = Tensor::<B::InnerBackend, 1>::from_primitive(TensorPrimitive::Float(mean));
+                        match &global {
+                            None => Ok(mean),
+                            Some(inbox) => match inbox.recv() {
+                                Ok(Ok(values)) => Ok(Tensor::from_data(
+                                    TensorData::new(values.to_vec(), [values.len()]),
+                                    &mean.device(),
+                                )),
+                                Ok(Err(why)) => Err(TrainError::Cluster(why)),
+                                Err(_) => Err(TrainError::Parallel("device 0's thread ended".into())),
+                            },
+                        }
+                    })?;
+                    Ok::<_, TrainError>((grads, losses))
                 }));
                 let report = match done {
                     Ok(Ok((grads, losses))) => {
                         pending = Some(grads);
                         Ok(losses)
                     }
-                    Ok(Err(e)) => Err(format!("averaging the gradients: burn-collective answered {e:?}")),
+                    Ok(Err(e)) => Err(e.to_string()),
                     Err(panic) => Err(panic_message(panic)),
                 };
                 let failed = report.is_err();
@@ -369,15 +509,16 @@ fn serve<B: AutodiffBackend>(
     }
 }
 
-/// Averages over the devices, in one all-reduce of one flat tensor: the gradients in `grads`
-/// (of `model`'s parameters) and every batch-norm running statistic of `model`, which is updated
-/// in place (the running statistics are shared by every clone of the model), in the model's
-/// visiting order, which every replica shares. One exchange per step instead of one per tensor.
+/// Averages over the devices (and nodes), in one all-reduce (`reduce`) of one flat tensor: the
+/// gradients in `grads` (of `model`'s parameters) and every batch-norm running statistic of
+/// `model`, which is updated in place (the running statistics are shared by every clone of the
+/// model), in the model's visiting order, which every replica shares. One exchange per step
+/// instead of one per tensor.
 fn average<B: AutodiffBackend>(
     model: &AttGan<B>,
     grads: GradientsParams,
-    peer: PeerId,
-) -> std::result::Result<GradientsParams, CollectiveError> {
+    reduce: impl FnOnce(Tensor<B::InnerBackend, 1>) -> Result<Tensor<B::InnerBackend, 1>>,
+) -> Result<GradientsParams> {
     // Merge this thread's pending running-statistics update into the stored value (into_record
     // syncs), so that the visitor below reads it.
     let _ = model.clone().into_record();
@@ -386,9 +527,7 @@ fn average<B: AutodiffBackend>(
     if gather.parts.is_empty() {
         return Ok(grads);
     }
-    let flat = Tensor::cat(gather.parts, 0);
-    let mean = all_reduce::<B::InnerBackend>(peer, flat.into_primitive().tensor(), ReduceOperation::Mean)?;
-    let mean = Tensor::<B::InnerBackend, 1>::from_primitive(TensorPrimitive::Float(mean));
+    let mean = reduce(Tensor::cat(gather.parts, 0))?;
     let mut scatter = Scatter::<B> { grads, mean, offset: 0, path: Vec::new() };
     let _ = model.clone().map(&mut scatter);
     Ok(scatter.grads)
@@ -472,6 +611,18 @@ fn leader_device<B: AutodiffBackend>(model: &AttGan<B>) -> B::Device {
 
 /// Every float tensor of `model` (weights and running statistics), by parameter id.
 pub fn weights<B: AutodiffBackend>(model: &AttGan<B>) -> Weights {
+    let mut all = weights_in_visiting_order(model);
+    all.sort_by_key(|(id, _)| *id);
+    all
+}
+
+/// A hash of every weight and running statistic of `model` in its visiting order, which every
+/// process shares (parameter ids differ between processes).
+fn weights_hash_of<B: AutodiffBackend>(model: &AttGan<B>) -> u64 {
+    weights_hash(&weights_in_visiting_order(model))
+}
+
+fn weights_in_visiting_order<B: AutodiffBackend>(model: &AttGan<B>) -> Weights {
     struct Collect(Weights);
     impl<B: Backend> ModuleVisitor<B> for Collect {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
@@ -482,7 +633,6 @@ pub fn weights<B: AutodiffBackend>(model: &AttGan<B>) -> Weights {
     let _ = model.clone().into_record();
     let mut c = Collect(Vec::new());
     model.visit(&mut c);
-    c.0.sort_by_key(|(id, _)| *id);
     c.0
 }
 

@@ -17,7 +17,7 @@
 //! +-thres_int (`b_distribution` none).
 
 use attgan_core::attributes::TargetDistribution;
-use attgan_core::config::{Nonlinearity, WeightInit};
+use attgan_core::config::{Nonlinearity, Norm, WeightInit};
 use attgan_core::image::{Crop, Preprocess, Resize};
 use attgan_core::{AttGanConfig, LossConfig};
 
@@ -98,6 +98,14 @@ impl Preset {
                 .with_dis_layers(4)
                 .with_dis_fc_dim(128)
                 .with_max_dim(256)
+                // Layer norm in D instead of the paper's instance norm: instance norm removes every
+                // feature map's mean, so C cannot see absolute colour (pale skin, black or brown
+                // hair) and G learns edits that only move it halfway. Layer norm keeps the
+                // differences between feature maps and is still per image, as the gradient penalty
+                // needs (one of TF v1's --dis_norm choices, and the critic norm the authors' own
+                // WGAN-GP code defaults to). Quick run: 93.7% mean editing accuracy instead of
+                // 79.6%, Pale_Skin 99.0% instead of 18.8% (docs/training.md, the probes).
+                .with_dis_norm(Norm::Layer)
                 // TF v2's intensities (targets at +-1, edits at +-2): the quick run reaches
                 // 82.3% mean editing accuracy instead of 79.0% at v1's 0.5 and 1, with the same
                 // PSNR (docs/training.md, the probes).

@@ -30,6 +30,7 @@ use burn::train::{
 use image::RgbImage;
 
 use super::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, RunState, state_path, write_state};
+use super::cluster::NodeLink;
 use super::config::TrainingConfig;
 use super::lr_schedule::AttGanLrScheduler;
 use super::parallel::DataParallel;
@@ -75,6 +76,10 @@ pub(crate) struct AttGanStrategy<B: AutodiffBackend> {
     pub device: B::Device,
     /// Further devices, each with a replica ([`DataParallel`]); empty on one device.
     pub others: Vec<B::Device>,
+    /// The link to the other machines, when several train together (taken by `fit`).
+    pub nodes: Mutex<Option<NodeLink>>,
+    /// This node's rank (0 on one machine): only node 0 writes sample grids.
+    pub rank: usize,
     pub resume: Option<RunState>,
     pub samples: (Vec<RgbImage>, Vec<Vec<f32>>),
     pub batches_per_epoch: usize,
@@ -156,7 +161,7 @@ impl<B: AutodiffBackend> AttGanStrategy<B> {
         name: &str,
     ) -> Result<()> {
         let (images, attrs) = &self.samples;
-        if images.is_empty() {
+        if images.is_empty() || self.rank > 0 {
             return Ok(());
         }
         let model = learner.model().valid();
@@ -259,7 +264,15 @@ impl<B: AutodiffBackend> AttGanStrategy<B> {
         if every(self.config.sample_every) {
             self.sample(learner, &format!("step-{:07}", run.state.steps))?;
         }
-        let stop = run.interrupter.should_stop();
+        let wanted = run.interrupter.should_stop();
+        // Across machines every node stops at the same step: when any node wants to.
+        let stop = match &run.peers {
+            Some(peers) => peers.agree_to_stop(wanted)?,
+            None => wanted,
+        };
+        if stop && !wanted {
+            run.interrupter.stop(Some("another node of the group stopped"));
+        }
         if every(self.config.checkpoint_every) || stop {
             if run.state.batch >= self.batches_per_epoch {
                 run.state.epoch += 1;
@@ -319,12 +332,13 @@ where
         let mut processor = components.event_processor;
         let csv_path = self.out.join(METRICS_FILE);
         let resume_after = self.resume.and_then(|s| s.steps.checked_sub(1));
-        let peers = match self.others.is_empty() {
+        let nodes = self.nodes.lock().expect("node link lock").take();
+        let peers = match self.others.is_empty() && nodes.is_none() {
             true => Ok(None),
             false => {
                 let from = self.resume.map(|s| (dir.clone(), s.index));
                 let model = learner.model();
-                DataParallel::start(&model, &self.device, &self.others, from).map(Some)
+                DataParallel::start(&model, &self.device, &self.others, from, nodes).map(Some)
             }
         };
         let result = peers.and_then(|peers| {

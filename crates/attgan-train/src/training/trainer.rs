@@ -13,7 +13,8 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::train::metric::LearningRateMetric;
 use burn::train::{Interrupter, Learner, SupervisedTraining, TrainingStrategy};
 
-use super::checkpoint::{CHECKPOINT_DIR, RunState, latest_complete, read_state};
+use super::checkpoint::{CHECKPOINT_DIR, RunState, complete_checkpoints, latest_complete, read_state};
+use super::cluster::{Cluster, Hello, NodeLink};
 use super::config::{TrainingConfig, check_splits};
 use super::lr_schedule::AttGanLrScheduler;
 use super::report::{Quantity, StepOutput, TermMetric, ValidOutput};
@@ -49,6 +50,7 @@ pub struct Trainer {
     display: Display,
     limits: Limits,
     interrupter: Interrupter,
+    cluster: Option<Cluster>,
 }
 
 impl Trainer {
@@ -61,7 +63,15 @@ impl Trainer {
             display: Display::Auto,
             limits: Limits::default(),
             interrupter: Interrupter::new(),
+            cluster: None,
         }
+    }
+
+    /// Train as one node of a group of machines ([`Cluster`]): every node runs the same run on
+    /// the same data with its own devices and takes its part of every batch; node 0 coordinates.
+    pub fn with_cluster(mut self, cluster: Cluster) -> Self {
+        self.cluster = Some(cluster);
+        self
     }
 
     /// Continue from the latest checkpoint in `out` instead of starting anew.
@@ -168,15 +178,46 @@ impl Trainer {
             return Err(TrainError::Options("no device to train on".into()));
         };
         let batch = self.config.batch_size;
-        if !batch.is_multiple_of(devices.len()) {
+        let nodes = self.cluster.as_ref().map_or(1, |c| c.nodes);
+        let total = devices.len() * nodes;
+        if !batch.is_multiple_of(total) {
+            let over = match nodes {
+                1 => format!("{} devices", devices.len()),
+                _ => format!("{nodes} nodes x {} devices", devices.len()),
+            };
             return Err(TrainError::Options(format!(
-                "batch_size {batch} does not split evenly over {} devices; choose a multiple of {}",
-                devices.len(),
-                devices.len()
+                "batch_size {batch} does not split evenly over {over}; choose a multiple of {total}"
             )));
         }
         self.check(&train, &valid)?;
-        let resume = self.prepare_out()?;
+        let mut resume = self.prepare_out()?;
+        let link = match &self.cluster {
+            Some(cluster) if cluster.nodes > 1 => {
+                let dir = self.out.join(CHECKPOINT_DIR);
+                let states = match resume {
+                    Some(_) => {
+                        complete_checkpoints(&dir).into_iter().map(|n| read_state(&dir, n)).collect::<Result<_, _>>()?
+                    }
+                    None => Vec::new(),
+                };
+                let hello = Hello {
+                    rank: cluster.rank,
+                    nodes: cluster.nodes,
+                    devices: devices.len(),
+                    resume: resume.is_some(),
+                    checkpoints: states.iter().map(|s: &RunState| s.steps).collect(),
+                    train_images: train.len(),
+                    options: node_options(&self.config)?,
+                };
+                let (link, start) = NodeLink::join(cluster, &hello)?;
+                // The group resumes from the newest checkpoint every node has.
+                if resume.is_some() {
+                    resume = states.into_iter().find(|s| s.steps == start);
+                }
+                Some(link)
+            }
+            _ => None,
+        };
         self.interrupter.reset();
         let c = &self.config;
         B::seed(device, c.seed);
@@ -191,6 +232,8 @@ impl Trainer {
             out: self.out.clone(),
             device: device.clone(),
             others: others.to_vec(),
+            rank: link.as_ref().map_or(0, |l| l.rank()),
+            nodes: Mutex::new(link),
             resume,
             samples: sample_items(&valid, c.sample_images)?,
             batches_per_epoch,
@@ -242,6 +285,17 @@ impl Trainer {
             loader::<B::InnerBackend, _>(PartialDataset::new(valid, 0, valid_len), c.batch_size, None, 1, device);
         (Arc::new(train), valid)
     }
+}
+
+/// The options every node must share, as JSON: all but the number of decoding threads, which
+/// may suit each machine.
+fn node_options(config: &TrainingConfig) -> crate::error::Result<serde_json::Value> {
+    let mut options: serde_json::Value = serde_json::from_str(&config.to_string())
+        .map_err(|e| TrainError::Options(format!("the run's options as JSON: {e}")))?;
+    if let Some(map) = options.as_object_mut() {
+        map.remove("workers");
+    }
+    Ok(options)
 }
 
 /// The first `n` validation images and their attributes: the rows of every sample grid.

@@ -20,10 +20,11 @@ use burn::backend::{Autodiff, Flex};
 fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
     let world = std::env::temp_dir().join("attgan-learns-world");
     write_synthetic_celeba(&world, SyntheticOptions::default()).unwrap();
-    // The example's synthetic run, stretched to 45 epochs and cut at 30 minutes.
+    // The example's synthetic run stretched to 72 epochs on two replicas of the CPU (both cores
+    // busy: 1.6 times the steps of one device in the same time), cut at 30 minutes.
     let config = TrainingConfig::synthetic()
-        .with_epochs(45)
-        .with_schedule(LrSchedule::Linear { start: 22 })
+        .with_epochs(72)
+        .with_schedule(LrSchedule::Linear { start: 36 })
         .with_sample_every(500);
     let model = config.model.clone();
     let open = |split| {
@@ -35,18 +36,25 @@ fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
     let summary = Trainer::new(config.clone(), &out)
         .with_display(Display::Log(60))
         .with_limits(Limits { steps: None, time: Some(Duration::from_secs(30 * 60)) })
-        .fit::<Autodiff<Flex>>(open(Split::Train), open(Split::Val), &Default::default())
+        .fit_on::<Autodiff<Flex>>(open(Split::Train), open(Split::Val), &[Default::default(), Default::default()])
         .unwrap();
     let steps = summary.last_checkpoint.unwrap().steps;
     println!("trained {steps} steps in {:.0} s", t.elapsed().as_secs_f64());
     let editor = Editor::<Flex>::new(summary.model.g.clone(), model.clone(), &Default::default());
     let report = evaluate(&editor, &open(Split::Test), 400, 50, &Oracle, config.test_int, |_| {}).unwrap();
     println!("{report}");
-    // Measured on the project's 2-core machine with the same run through train_celeba (2026-12-04:
-    // all 45 epochs in 19.4 min): 27.52 dB and 84.6% (the goals of 28 dB and 95% are not met yet:
-    // Pale_Skin, Brown_Hair, Bangs and Male lag). These bounds guard against regressions.
-    assert!(report.psnr > 25.0, "reconstruction PSNR {:.2} dB", report.psnr);
-    assert!(report.mean_edit_accuracy() > 0.8, "mean editing accuracy {:.3}", report.mean_edit_accuracy());
+    // Measured on the project's 2-core machine with the same run through train_celeba (2026-12-04,
+    // `--devices cpu,cpu --epochs 72 --schedule linear:36 --max-minutes 30`: all 72 epochs in
+    // 27.8 min): 28.74 dB, 96.7%, every attribute >= 91.8% but Male (83.2%): its male -> female
+    // flips of faces with a beard or mustache, whose target (a woman with facial hair, which
+    // AttGAN's conflict rules keep) the world never draws, read female 23 times in 90; the
+    // clean-shaven ones 93 in 93 (the ignored `probe` below).
+    assert!(report.psnr > 28.0, "reconstruction PSNR {:.2} dB", report.psnr);
+    assert!(report.mean_edit_accuracy() > 0.95, "mean editing accuracy {:.3}", report.mean_edit_accuracy());
+    for (name, accuracy) in &report.edit_accuracy {
+        let bound = if name == "Male" { 0.8 } else { 0.85 };
+        assert!(*accuracy >= bound, "{name}: {:.1}% of its edits read back", 100.0 * accuracy);
+    }
 }
 
 /// Where a trained synthetic model's edits go wrong, attribute by attribute: the oracle on the
@@ -126,6 +134,18 @@ fn probe_where_a_trained_synthetic_model_errs() {
             100.0 * c_real as f64 / n as f64,
             100.0 * c_edit as f64 / n as f64
         );
+    }
+    // Male -> female keeps a beard or mustache under AttGAN's conflict rules (the world has no
+    // bearded women): how the male faces' flips fare with and without facial hair.
+    let index = |name: &str| names.iter().position(|a| a == name).unwrap();
+    let (male, mustache, no_beard) = (index("Male"), index("Mustache"), index("No_Beard"));
+    let to_female = read(&outputs[male + 1]);
+    for (label, hairy) in [("with a beard or mustache", true), ("clean-shaven", false)] {
+        let faces: Vec<usize> = (0..n)
+            .filter(|&i| truth[i][male] > 0.5 && ((truth[i][mustache] > 0.5 || truth[i][no_beard] < 0.5) == hairy))
+            .collect();
+        let read_female = faces.iter().filter(|&&i| !to_female[i][male]).count();
+        println!("Male 1->0, {label}: {read_female}/{} read as female", faces.len());
     }
     let pale = names.iter().position(|a| a == "Pale_Skin").unwrap();
     let lum = |imgs: &[image::RgbImage], on: bool| {

@@ -7,6 +7,7 @@ mod common;
 mod data;
 mod eval;
 mod learns;
+mod nodes;
 mod parallel;
 mod presets;
 mod step;

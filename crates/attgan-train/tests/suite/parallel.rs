@@ -59,7 +59,7 @@ fn two_devices_average_to_the_whole_batch_gradients() {
     let config = crate::common::two_attribute_model().with_enc_norm(Norm::Instance).with_dec_norm(Norm::Instance);
     B::seed(&device, 11);
     let model = AttGan::<B>::new(&config, &device).with_settings(StepSettings::paper());
-    let parallel = DataParallel::start(&model, &device, &[device], None).unwrap();
+    let parallel = DataParallel::start(&model, &device, &[device], None, None).unwrap();
     assert_eq!(parallel.devices(), 2);
     for (phase, seed) in [(Phase::Critic, 1), (Phase::Generator, 2)] {
         let inputs = batch(seed, 8, &model.settings, phase);
@@ -89,7 +89,7 @@ fn replicas_stay_identical_and_a_diverged_one_is_caught() {
     let mut model = AttGan::<B>::new(&config, &device).with_settings(StepSettings::paper());
     let start = weights(&model);
     let mut optim = adam().init();
-    let parallel = DataParallel::start(&model, &device, &[device], None).unwrap();
+    let parallel = DataParallel::start(&model, &device, &[device], None, None).unwrap();
     parallel.check_replicas(&model).expect("replicas start as the leader");
     for step in 0..6 {
         let phase = if step < 5 { Phase::Critic } else { Phase::Generator };
@@ -120,7 +120,7 @@ fn an_uneven_batch_is_refused() {
     let device = Default::default();
     let config = crate::common::two_attribute_model();
     let model = AttGan::<B>::new(&config, &device);
-    let parallel = DataParallel::start(&model, &device, &[device, device], None).unwrap();
+    let parallel = DataParallel::start(&model, &device, &[device, device], None, None).unwrap();
     let err = parallel.grads(&model, Phase::Critic, batch(3, 4, &model.settings, Phase::Critic)).unwrap_err();
     assert!(err.to_string().contains("a batch of 4 images does not split evenly over 3 devices"), "{err}");
 }
@@ -135,13 +135,13 @@ fn a_failing_step_is_an_error_not_a_hang() {
     let config = crate::common::two_attribute_model();
     let model = AttGan::<B>::new(&config, &device);
     {
-        let parallel = DataParallel::start(&model, &device, &[device], None).unwrap();
+        let parallel = DataParallel::start(&model, &device, &[device], None, None).unwrap();
         let mut inputs = batch(4, 4, &model.settings, Phase::Critic);
         inputs.alpha = None;
         let err = parallel.grads(&model, Phase::Critic, inputs).unwrap_err().to_string();
         assert!(err.contains("failed") && err.contains("alpha"), "{err}");
     }
-    let parallel = DataParallel::start(&model, &device, &[device], None).unwrap();
+    let parallel = DataParallel::start(&model, &device, &[device], None, None).unwrap();
     let inputs = batch(5, 4, &model.settings, Phase::Critic);
     assert!(parallel.grads(&model, Phase::Critic, inputs).is_ok(), "a new collective works after the failure");
 }

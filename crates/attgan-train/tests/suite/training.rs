@@ -20,7 +20,7 @@ use burn::tensor::{Distribution, Tensor, TensorData};
 type B = Autodiff<Flex>;
 type Inner = Flex;
 
-fn world() -> &'static Path {
+pub(crate) fn world() -> &'static Path {
     static WORLD: OnceLock<PathBuf> = OnceLock::new();
     WORLD.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("attgan-training-world-{}", std::process::id()));
@@ -29,7 +29,7 @@ fn world() -> &'static Path {
     })
 }
 
-fn out_dir(name: &str) -> PathBuf {
+pub(crate) fn out_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("attgan-training-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
@@ -37,7 +37,7 @@ fn out_dir(name: &str) -> PathBuf {
 
 /// 16x16, 4 channels, 2 layers: milliseconds per step. 48 training images, batch 8: 6 steps
 /// per epoch; n_d 2, so every third step trains G.
-fn tiny() -> TrainingConfig {
+pub(crate) fn tiny() -> TrainingConfig {
     TrainingConfig::new(crate::common::tiny_model())
         .with_batch_size(8)
         .with_epochs(2)
@@ -51,7 +51,7 @@ fn tiny() -> TrainingConfig {
         .with_workers(2)
 }
 
-fn data(config: &TrainingConfig) -> (CelebaDataset, CelebaDataset) {
+pub(crate) fn data(config: &TrainingConfig) -> (CelebaDataset, CelebaDataset) {
     let options = CelebaOptions::new(Variant::Celeba).with_image_size(config.model.image_size as u32);
     let open = |split| CelebaDataset::open(world(), options.clone().with_split(split)).unwrap();
     (open(Split::Train), open(Split::Val))
@@ -72,7 +72,7 @@ fn fit(
 }
 
 /// G's output and D's outputs on a fixed input: equal weights give bit-equal values.
-fn fingerprint(model: &attgan_train::AttGan<Inner>) -> Vec<f32> {
+pub(crate) fn fingerprint(model: &attgan_train::AttGan<Inner>) -> Vec<f32> {
     let device = Default::default();
     let x = Tensor::<Inner, 4>::from_data(
         TensorData::new((0..2 * 3 * 16 * 16).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect(), [2, 3, 16, 16]),
@@ -86,7 +86,7 @@ fn fingerprint(model: &attgan_train::AttGan<Inner>) -> Vec<f32> {
         .collect()
 }
 
-fn without_time(rows: Vec<CsvRow>) -> Vec<CsvRow> {
+pub(crate) fn without_time(rows: Vec<CsvRow>) -> Vec<CsvRow> {
     rows.into_iter().map(|r| CsvRow { seconds: 0.0, ..r }).collect()
 }
 
@@ -299,7 +299,12 @@ fn a_training_json_written_before_data_existed_reads_as_those_runs_read_their_im
     assert!(conflicts.iter().any(|(name, _, _)| *name == "data"), "{conflicts:?}");
 }
 
-fn fit_on_two(config: &TrainingConfig, out: &Path, resume: bool, limits: Limits) -> attgan_train::TrainSummary<B> {
+pub(crate) fn fit_on_two(
+    config: &TrainingConfig,
+    out: &Path,
+    resume: bool,
+    limits: Limits,
+) -> attgan_train::TrainSummary<B> {
     let (train, valid) = data(config);
     let device = Default::default();
     Trainer::new(config.clone(), out)
