@@ -117,9 +117,9 @@ fn pngs(dir: &Path) -> usize {
 }
 
 /// Two nodes of one device each train exactly as one process with two devices (the same shards,
-/// the same averaged update): the same weights bit for bit, the same metrics.csv. Node 0 stops at
-/// step 5 and node 1, which has no limit, stops with it; both resume and end at the
-/// uninterrupted run's weights. Node 1 keeps its own checkpoints (equal to node 0's) and writes no
+/// the same averaged update): the same model (G's and D's outputs equal bit for bit), the same
+/// metrics.csv. Node 0 stops at step 5 and node 1, which has no limit, stops with it; both resume
+/// and end at the uninterrupted run's weights. Node 1 keeps its own checkpoints (equal to node 0's) and writes no
 /// sample grids.
 #[test]
 fn two_processes_train_as_two_devices_stop_together_and_resume() {
