@@ -7,7 +7,8 @@
 #      (benches/reference/compare.rs; each backend has $BUDGET_S seconds, default 110;
 #      DEVICES=cuda times one backend only);
 #   3. the README's main command (`train_celeba`, the synthetic world) on the GPU (CUDA, else
-#      wgpu; TRAIN_DEVICE=wgpu to choose), time-boxed.
+#      wgpu; TRAIN_DEVICE=wgpu to choose), time-boxed;
+#   4. with several GPUs, data-parallel scaling: images/s on one GPU and on all (scaling.txt).
 # Everything it prints is also written to $OUT (or gpu-out/): card.txt, compare.txt,
 # compare.log (per-step lines), train.log, train-metrics.csv, and the last sample grid.
 # On a fresh machine CUDA compiles every kernel with NVRTC on first use: on an H200 (2026-12-04)
@@ -76,6 +77,27 @@ if ((left > 40)); then
     [ -n "$last" ] && cp "$last" "$out/train-last-samples.png"
 else
     echo "train_celeba: skipped, ${left} s left"
+fi
+# 4. On a machine with several GPUs: data-parallel scaling (issue 17), the synthetic run on one
+#    GPU and on all of them at the same global batch (64, so that 2-8 GPUs split it), images per
+#    second over steps 20-80 from each run's metrics.csv (the first steps compile kernels).
+gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
+left=$((deadline - SECONDS))
+if ((gpus > 1 && left > 60)); then
+    kind=${TRAIN_DEVICE:-cuda}
+    [ "$kind" = auto ] && kind=cuda
+    all=$(seq -s, -f "$kind:%g" 0 $((gpus - 1)))
+    for devices in "$kind:0" "$all"; do
+        run=/tmp/attgan-gpu-scaling-${devices//[:,]/_}
+        timeout $(((deadline - SECONDS) / 2)) "$bin/train_celeba" --devices "$devices" --batch-size 64 \
+            --max-steps 80 --eval-images 0 --log 30 --out "$run" >"$out/scaling-${devices//[:,]/_}.log" 2>&1
+        awk -F, -v d="$devices" 'NR > 1 && $1 == 20 { t0 = $5 } NR > 1 && $1 == 80 - 1 { t1 = $5 }
+            END { if (t1 > t0) printf "scaling: %s: %.1f images/s (steps 20-79)\n", d, 59 * 64 / (t1 - t0);
+                  else print "scaling: " d ": did not reach step 80" }' "$run/metrics.csv" 2>/dev/null |
+            tee -a "$out/scaling.txt"
+    done
+else
+    echo "scaling: skipped (${gpus} GPU(s), ${left} s left)"
 fi
 echo "CubeCL cache: $(du -sh "$cache" | cut -f1) at the end"
 XZ_OPT=-T0 tar -C "$cache" -cJf "$out/cubecl-cache.tar.xz" . && ls -lh "$out/cubecl-cache.tar.xz"
