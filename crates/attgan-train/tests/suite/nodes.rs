@@ -157,7 +157,8 @@ fn two_processes_train_as_two_devices_stop_together_and_resume() {
     assert_eq!(pngs(&out1.join("samples")), 0, "only node 0 writes sample grids");
 }
 
-/// Node 1 killed in the middle of a run: node 0 fails within seconds, naming it.
+/// Node 1 killed in the middle of a run: node 0 fails within seconds, naming it; then both
+/// resume, from the newest checkpoint both have (node 1 may have died writing one), and agree.
 #[test]
 fn a_killed_node_fails_the_group_with_a_message_not_a_hang() {
     let _lock = crate::common::rng_lock();
@@ -171,8 +172,9 @@ fn a_killed_node_fails_the_group_with_a_message_not_a_hang() {
         let _ = done.send(node0.run().map(|_| ()).map_err(|e| e.to_string()));
     });
     let deadline = Instant::now() + Duration::from_secs(120);
-    while rows(&out1) < 3 {
-        assert!(Instant::now() < deadline, "node 1 did not train 3 steps within 120 s");
+    // Past the first checkpoint (step 4), so that there is one to resume from.
+    while rows(&out1) < 6 {
+        assert!(Instant::now() < deadline, "node 1 did not train 6 steps within 120 s");
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -182,6 +184,16 @@ fn a_killed_node_fails_the_group_with_a_message_not_a_hang() {
         .expect("node 0 still waits 60 s after node 1 was killed")
         .expect_err("node 0 finished a 500-epoch run without node 1");
     assert!(err.contains("training on several machines: node 1 stopped answering"), "{err}");
+
+    // Both resume (the limit: one more step) and end with the same model.
+    let address = free_address();
+    let node1 = NodeRun { epochs: 500, resume: true, steps: Some(1), ..NodeRun::new(1, &address, &out1) };
+    let child = node1.spawn();
+    let node0 = NodeRun { epochs: 500, resume: true, steps: Some(1), ..NodeRun::new(0, &address, &out0) };
+    let resumed = node0.run().unwrap();
+    node1.expect_success(child);
+    let (theirs, _) = load_checkpoint::<B>(&out1, &Default::default()).unwrap();
+    assert_eq!(fingerprint(&theirs), fingerprint(&resumed.model), "the resumed nodes disagree");
 }
 
 /// Nodes that cannot train as one are refused at the start, naming what differs; a node that
