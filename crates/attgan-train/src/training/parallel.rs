@@ -113,12 +113,12 @@ impl<B: AutodiffBackend> DataParallel<B> {
         resume: Option<ResumeFrom>,
         nodes: Option<NodeLink>,
     ) -> Result<Self> {
-        // Burn draws a parameter's initial values when it is first used: draw them all now, so that
-        // every node (and every replica) starts from what the seed gives before any step.
-        let start = weights_hash_of(model);
+        // Burn draws a parameter's initial values when it is first used: hashing them draws them
+        // all now, so that every node starts from what the seed gives before any step (on one
+        // machine the replicas' copies below draw them).
         let nodes = match nodes {
             Some(mut link) => {
-                link.check_same_weights(start, "at the start")?;
+                link.check_same_weights(weights_hash_of(model), "at the start")?;
                 Some(Mutex::new(link))
             }
             None => None,
