@@ -7,7 +7,7 @@
 //! cue (a bald scalp, a fringe, a beard, ...) of several pixels with a strong colour or
 //! luminance contrast, inside AttGAN's CelebA crop ([`CROP`]), so that it survives the resize of
 //! the crop to 32 pixels. [`face::sample_attributes`] draws attribute vectors with CelebA-like
-//! frequencies and consistency (one hair colour, facial hair only on men).
+//! frequencies and consistency (one hair colour, facial hair mostly on men).
 //! [`write_synthetic_celeba`] stores a generation as `img_align_celeba/000001.jpg ...`,
 //! `list_attr_celeba.txt` and `list_eval_partition.txt`.
 //!

@@ -56,7 +56,7 @@ impl SyntheticOptions {
 
 /// The version of the drawing, in the marker: a world on disk written by another version is
 /// drawn again. Change it with any change to what the faces look like.
-pub const WORLD_VERSION: u32 = 1;
+pub const WORLD_VERSION: u32 = 2;
 
 /// Name of the marker file that records how a directory was generated.
 pub const MARKER: &str = "SYNTHETIC_CELEBA.txt";

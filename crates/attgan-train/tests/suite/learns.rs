@@ -44,16 +44,15 @@ fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
     let report = evaluate(&editor, &open(Split::Test), 400, 50, &Oracle, config.test_int, |_| {}).unwrap();
     println!("{report}");
     // Measured on the project's 2-core machine with the same run through train_celeba (2026-12-04,
-    // `--devices cpu,cpu --epochs 72 --schedule linear:36 --max-minutes 30`: all 72 epochs in
-    // 27.8 min): 28.74 dB, 96.7%, every attribute >= 91.8% but Male (83.2%): its male -> female
-    // flips of faces with a beard or mustache, whose target (a woman with facial hair, which
-    // AttGAN's conflict rules keep) the world never draws, read female 23 times in 90; the
-    // clean-shaven ones 93 in 93 (the ignored `probe` below).
+    // world v2, `--devices cpu,cpu --epochs 72 --schedule linear:36 --max-minutes 30`: all 72
+    // epochs in 25.4 min): 28.63 dB, 97.8%, every attribute >= 91.5% (Male 98.0%). Before the
+    // world drew a few bearded women (v1), Male stopped at 83.2%: AttGAN keeps the beard when
+    // Male is turned off, and G had never seen the face that asks for (the ignored `probe` below
+    // splits Male's misses by facial hair: 23 of 90 bearded men read female then, 83 of 90 now).
     assert!(report.psnr > 28.0, "reconstruction PSNR {:.2} dB", report.psnr);
     assert!(report.mean_edit_accuracy() > 0.95, "mean editing accuracy {:.3}", report.mean_edit_accuracy());
     for (name, accuracy) in &report.edit_accuracy {
-        let bound = if name == "Male" { 0.8 } else { 0.85 };
-        assert!(*accuracy >= bound, "{name}: {:.1}% of its edits read back", 100.0 * accuracy);
+        assert!(*accuracy >= 0.85, "{name}: {:.1}% of its edits read back", 100.0 * accuracy);
     }
 }
 
