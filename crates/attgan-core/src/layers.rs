@@ -10,6 +10,7 @@ use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
 use burn::tensor::{Tensor, backend::Backend};
 
 use crate::config::{Norm, WeightInit};
+use crate::norm;
 
 /// Burn's initializer for `init`'s weights.
 fn initializer(init: WeightInit) -> Initializer {
@@ -86,12 +87,13 @@ impl<B: Backend> NormLayer<B> {
         }
     }
 
-    /// Normalises a [N, C, H, W] tensor.
+    /// Normalises a [N, C, H, W] tensor: Burn's math for each norm, laid out for a fast CPU
+    /// ([`norm`]).
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         match self {
-            Self::Batch(n) => n.forward(x),
-            Self::Instance(n) => n.forward(x),
-            Self::Layer(n) => n.forward(x),
+            Self::Batch(n) => norm::batch_norm(n, x),
+            Self::Instance(n) => norm::instance_norm(n, x),
+            Self::Layer(n) => norm::group_norm(n, x),
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod generator;
 pub mod image;
 pub mod layers;
 pub mod loss;
+pub mod norm;
 pub mod pytorch;
 pub mod quality;
 pub mod safetensors;

@@ -9,6 +9,7 @@ mod faces;
 mod gradient_penalty;
 mod images;
 mod losses;
+mod norm;
 mod pytorch_import;
 mod quality;
 mod resize;
