@@ -64,10 +64,10 @@ struct Args {
     /// Images per step [default: the preset's: 32].
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Epochs [default: the preset's: 200; 60 for tf2; 16 for synthetic].
+    /// Epochs [default: the preset's: 200; 60 for tf2; 24 for synthetic].
     #[arg(long)]
     epochs: Option<usize>,
-    /// Critic steps per generator step [default: the preset's: 5; 2 for synthetic].
+    /// Critic steps per generator step [default: the preset's: 5; 1 for synthetic].
     #[arg(long)]
     n_d: Option<usize>,
     /// Adam's learning rate [default: the preset's: 2e-4; 1e-3 for synthetic].
@@ -75,7 +75,7 @@ struct Args {
     lr: Option<f64>,
     /// Learning-rate schedule: constant, step (lr/10 after epoch 100), step:EVERY:FACTOR,
     /// linear:START (to 0, batch by batch), linear-by-epoch:START (TF v2's) [default: the
-    /// preset's: step; linear-by-epoch:30 for tf2; linear:8 for synthetic].
+    /// preset's: step; linear-by-epoch:30 for tf2; linear:12 for synthetic].
     #[arg(long)]
     schedule: Option<LrSchedule>,
     /// Seed of weights, data order and every step's randomness [default: 0].

@@ -69,7 +69,7 @@ fn batch_norm_module<B: Backend>() -> BatchNorm<B> {
 #[test]
 fn batch_norm_trains_as_burns() {
     let bn = batch_norm_module::<Ad>();
-    compare_training(bn.clone(), |m| vec![m.gamma.val(), m.beta.val()], |m, x| batch_norm(m, x), |m, x| m.forward(x));
+    compare_training(bn.clone(), |m| vec![m.gamma.val(), m.beta.val()], batch_norm, |m, x| m.forward(x));
     // The running statistics after one training pass of each on its own fresh module.
     let (ours, burns) = (batch_norm_module::<Ad>(), batch_norm_module::<Ad>());
     let _ = batch_norm(&ours, input::<Ad>(1));
@@ -97,7 +97,7 @@ fn instance_and_layer_norm_train_and_infer_as_burns() {
     (instance.gamma, instance.beta) = (Some(g), Some(b));
     let affine_params =
         |m: &burn::nn::InstanceNorm<Ad>| vec![m.gamma.as_ref().unwrap().val(), m.beta.as_ref().unwrap().val()];
-    compare_training(instance.clone(), affine_params, |m, x| instance_norm(m, x), |m, x| m.forward(x));
+    compare_training(instance.clone(), affine_params, instance_norm, |m, x| m.forward(x));
 
     for groups in [1, 5] {
         let mut layer = GroupNormConfig::new(groups, SHAPE[1]).init::<Ad>(&Default::default());
@@ -106,7 +106,7 @@ fn instance_and_layer_norm_train_and_infer_as_burns() {
         compare_training(
             layer.clone(),
             |m| vec![m.gamma.as_ref().unwrap().val(), m.beta.as_ref().unwrap().val()],
-            |m, x| group_norm(m, x),
+            group_norm,
             |m, x| m.forward(x),
         );
         let layer: burn::nn::GroupNorm<Flex> = burn::module::AutodiffModule::valid(&layer);

@@ -20,9 +20,10 @@ use burn::backend::{Autodiff, Flex};
 fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
     let world = std::env::temp_dir().join("attgan-learns-world");
     write_synthetic_celeba(&world, SyntheticOptions::default()).unwrap();
-    // The example's synthetic run stretched to 72 epochs on two replicas of the CPU (both cores
-    // busy: 1.6 times the steps of one device in the same time), cut at 30 minutes.
+    // The example's synthetic run stretched to 72 epochs at n_d 2 (the preset's before it became
+    // 1) on two replicas of the CPU, cut at 30 minutes.
     let config = TrainingConfig::synthetic()
+        .with_n_d(2)
         .with_epochs(72)
         .with_schedule(LrSchedule::Linear { start: 36 })
         .with_sample_every(500);
@@ -44,7 +45,7 @@ fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
     let report = evaluate(&editor, &open(Split::Test), 400, 50, &Oracle, config.test_int, |_| {}).unwrap();
     println!("{report}");
     // Measured on the project's 2-core machine with the same run through train_celeba (2026-12-04,
-    // world v2, `--devices cpu,cpu --epochs 72 --schedule linear:36 --max-minutes 30`: all 72
+    // world v2, `--devices cpu,cpu --n-d 2 --epochs 72 --schedule linear:36 --max-minutes 30`: all 72
     // epochs in 25.4 min): 28.63 dB, 97.8%, every attribute >= 91.5% (Male 98.0%). Before the
     // world drew a few bearded women (v1), Male stopped at 83.2%: AttGAN keeps the beard when
     // Male is turned off, and G had never seen the face that asks for (the ignored `probe` below

@@ -159,7 +159,7 @@ fn synthetic_is_the_quick_cpu_run_and_reads_the_worlds_partition() {
     let c = TrainingConfig::synthetic();
     assert_eq!(c.model, Preset::Synthetic.model());
     assert_eq!((c.model.image_size, c.model.enc_dim, c.model.enc_layers), (32, 16, 4));
-    assert_eq!((c.epochs, c.n_d, c.lr, c.schedule), (16, 2, 1e-3, LrSchedule::Linear { start: 8 }));
+    assert_eq!((c.epochs, c.n_d, c.lr, c.schedule), (24, 1, 1e-3, LrSchedule::Linear { start: 12 }));
     assert_eq!(c.data, DataConfig::synthetic());
     assert_eq!(c.data.split, SplitChoice::Official);
     assert_eq!(c.data.preprocess.resize, Resize::CatmullRom, "antialiased: 178 -> 32 pixels");
