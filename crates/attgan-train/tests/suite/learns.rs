@@ -50,6 +50,9 @@ fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
     // world drew a few bearded women (v1), Male stopped at 83.2%: AttGAN keeps the beard when
     // Male is turned off, and G had never seen the face that asks for (the ignored `probe` below
     // splits Male's misses by facial hair: 23 of 90 bearded men read female then, 83 of 90 now).
+    // With the norms' new layout (f67b64e; the same math, other float rounding) this test took
+    // 929 s for the 7,200 steps: 28.66 dB, 96.4%, but Brown_Hair 80.2% (the rest >= 91.0%): it
+    // FAILS there. The per-attribute goal is not met robustly yet (issue 15).
     assert!(report.psnr > 28.0, "reconstruction PSNR {:.2} dB", report.psnr);
     assert!(report.mean_edit_accuracy() > 0.95, "mean editing accuracy {:.3}", report.mean_edit_accuracy());
     for (name, accuracy) in &report.edit_accuracy {
