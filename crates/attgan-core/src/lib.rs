@@ -16,6 +16,7 @@
 //! # let _ = (g, d);
 //! ```
 
+pub mod allocator;
 pub mod atomic;
 pub mod attribute_classifier;
 pub mod attributes;
