@@ -1,5 +1,6 @@
 //! Proof that training learns: 30 minutes of CPU on the synthetic world, then the oracle judges
-//! the trained generator on held-out faces. Ignored by default (it takes 30 minutes):
+//! the trained generator on held-out faces. Ignored by default (it trains for about 25 minutes,
+//! cut at 30):
 //!
 //! ```text
 //! cargo test --release -p attgan-train --test suite -- learns --ignored --nocapture
@@ -18,14 +19,16 @@ use burn::backend::{Autodiff, Flex};
 #[test]
 #[ignore = "trains for 30 minutes"]
 fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
+    // As train_celeba does on the CPU (the facade's backend selection).
+    attgan_core::allocator::keep_freed_memory();
     let world = std::env::temp_dir().join("attgan-learns-world");
     write_synthetic_celeba(&world, SyntheticOptions::default()).unwrap();
-    // The example's synthetic run stretched to 72 epochs at n_d 2 (the preset's before it became
+    // The example's synthetic run stretched to 120 epochs at n_d 2 (the preset's before it became
     // 1) on two replicas of the CPU, cut at 30 minutes.
     let config = TrainingConfig::synthetic()
         .with_n_d(2)
-        .with_epochs(72)
-        .with_schedule(LrSchedule::Linear { start: 36 })
+        .with_epochs(120)
+        .with_schedule(LrSchedule::Linear { start: 60 })
         .with_sample_every(500);
     let model = config.model.clone();
     let open = |split| {
@@ -44,15 +47,16 @@ fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
     let editor = Editor::<Flex>::new(summary.model.g.clone(), model.clone(), &Default::default());
     let report = evaluate(&editor, &open(Split::Test), 400, 50, &Oracle, config.test_int, |_| {}).unwrap();
     println!("{report}");
-    // Measured on the project's 2-core machine with the same run through train_celeba (2026-12-04,
-    // world v2, `--devices cpu,cpu --n-d 2 --epochs 72 --schedule linear:36 --max-minutes 30`: all 72
-    // epochs in 25.4 min): 28.63 dB, 97.8%, every attribute >= 91.5% (Male 98.0%). Before the
-    // world drew a few bearded women (v1), Male stopped at 83.2%: AttGAN keeps the beard when
-    // Male is turned off, and G had never seen the face that asks for (the ignored `probe` below
-    // splits Male's misses by facial hair: 23 of 90 bearded men read female then, 83 of 90 now).
-    // With the norms' new layout (f67b64e; the same math, other float rounding) this test took
-    // 929 s for the 7,200 steps: 28.66 dB, 96.4%, but Brown_Hair 80.2% (the rest >= 91.0%): it
-    // FAILS there. The per-attribute goal is not met robustly yet (issue 15).
+    // Measured on the project's 2-core machine (2026-12-05, world v2): this test trained all
+    // 12,000 steps in 1,450 s and read 29.65 dB, SSIM 0.930, 98.0% mean, every attribute >=
+    // 91.2% (Blond_Hair; Brown_Hair 93.0); the same run through train_celeba at seed 1 gave
+    // 12,000 steps in 1,471 s, 29.53 dB, 97.6%, every attribute >= 90.2%. At 72 epochs
+    // (linear:36) one run met the goals and an equivalent one missed them (Brown_Hair 80.2%);
+    // the longer decay steadies the hair colours (docs/training.md).
+    // Before the world drew a few bearded women (v1), Male stopped at 83.2%: AttGAN keeps the
+    // beard when Male is turned off, and G had never seen the face that asks for (the ignored
+    // `probe` below splits Male's misses by facial hair: 23 of 90 bearded men read female then,
+    // 83 of 90 with world v2).
     assert!(report.psnr > 28.0, "reconstruction PSNR {:.2} dB", report.psnr);
     assert!(report.mean_edit_accuracy() > 0.95, "mean editing accuracy {:.3}", report.mean_edit_accuracy());
     for (name, accuracy) in &report.edit_accuracy {
