@@ -275,6 +275,7 @@ impl CelebaDataset {
                 (0..table.files.len()).map(|i| Split::of_row(i, train_end, val_end) == options.split).collect()
             }
         };
+        let total_rows = table.files.len();
         let mut files = Vec::new();
         let mut attributes = Vec::new();
         for ((file, row), keep) in table.files.into_iter().zip(table.values).zip(keep) {
@@ -284,12 +285,22 @@ impl CelebaDataset {
             }
         }
         if files.is_empty() {
+            // Row bounds made for CelebA's 202,599 rows leave a smaller set (the synthetic world,
+            // a subset) without validation or test rows: say what to use instead.
+            let advice = match options.scheme {
+                SplitScheme::Rows { val_end, .. } if total_rows <= val_end && layout.partition_file.is_some() => {
+                    "; these row bounds are for the whole of CelebA: split this set by its \
+                     list_eval_partition.txt instead (SplitScheme::Partition; `--split-by official` \
+                     in the examples)"
+                }
+                _ => "",
+            };
             return Err(DataError::Invalid(format!(
-                "the {} split of {} is empty under {:?} ({} rows in {})",
+                "the {} split of {} is empty under {:?} ({} rows in {}){advice}",
                 options.split,
                 root.display(),
                 options.scheme,
-                attributes.len(),
+                total_rows,
                 layout.attr_file.display()
             )));
         }

@@ -112,6 +112,9 @@ fn splits_by_partition_file_and_by_rows() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("val split") && err.contains("empty"), "{err}");
+    // It counts the file's rows, not the (empty) split's, and names the way out.
+    assert!(err.contains("(10 rows in "), "{err}");
+    assert!(err.contains("list_eval_partition.txt instead") && err.contains("--split-by official"), "{err}");
 }
 
 fn malformed(name: &str, attr_text: &str, needle: &str) {
