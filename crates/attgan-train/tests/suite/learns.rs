@@ -17,7 +17,7 @@ use attgan_train::{Display, LrSchedule, Trainer, TrainingConfig};
 use burn::backend::{Autodiff, Flex};
 
 #[test]
-#[ignore = "trains for 30 minutes"]
+#[ignore = "trains for up to 30 minutes"]
 fn edits_read_back_and_reconstructions_are_sharp_after_30_cpu_minutes() {
     // As train_celeba does on the CPU (the facade's backend selection).
     attgan_core::allocator::keep_freed_memory();
