@@ -50,7 +50,7 @@ impl Plan {
         if let Some(b) = &self.batches {
             return b.clone();
         }
-        if self.long || (selected.kind != Kind::Cpu && !selected.software) { vec![1, 8, 32] } else { vec![1] }
+        if self.long || (selected.kind.is_gpu() && !selected.software) { vec![1, 8, 32] } else { vec![1] }
     }
 
     /// Criterion settings for a routine that takes about `per_run` (flat sampling, ten samples

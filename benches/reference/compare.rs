@@ -5,14 +5,19 @@
 //! ```text
 //! cargo run --release --example compare_reference -- --device cpu --batch-sizes 1 --reps 3
 //! cargo run --release --features cuda,wgpu --example compare_reference -- --device cuda,wgpu --batch-sizes 1,8,32
+//! cargo run --release --features tch --example compare_reference -- --device libtorch --batch-sizes 1,8
 //! ```
+//!
+//! Several devices run one after the other in one process; on the CPU the memory column is then
+//! only right for the first (the allocator keeps what the earlier one freed): time the CPU
+//! backends together, measure their memory one per run.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 
 use attgan::AttGanConfig;
-use attgan::backend::{Kind, Preference, Selected};
+use attgan::backend::{Preference, Selected};
 use attgan::tasks::steps::step_bench;
 use attgan::train::bench::BenchStep;
 use clap::Parser;
@@ -227,7 +232,7 @@ fn main() {
     let args = Args::parse();
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let ours: Vec<Ours> = args.device.iter().map(|&device| ours(&args, device)).collect();
-    let on_gpu = ours.iter().any(|o| o.device.as_ref().is_ok_and(|s| s.kind != Kind::Cpu));
+    let on_gpu = ours.iter().any(|o| o.device.as_ref().is_ok_and(|s| s.kind.is_gpu()));
     let torch_device = args.torch_device.clone().unwrap_or_else(|| if on_gpu { "cuda".into() } else { "cpu".into() });
     let reference =
         if args.no_reference { Err("--no-reference".into()) } else { reference(&args, &torch_device, threads) };
@@ -248,14 +253,14 @@ fn main() {
         Err(why) => println!("theirs:  none ({why})"),
     }
     println!(
-        "{:<6} {:>5} {:<13} {:>12} {:>12} {:>16} {:>10} {:>10}",
+        "{:<8} {:>5} {:<13} {:>12} {:>12} {:>16} {:>10} {:>10}",
         "ours", "batch", "step", "ours", "pytorch", "pytorch / ours", "ours MiB", "torch MiB"
     );
     for o in &ours {
         let backend = o.device.as_ref().map_or(o.asked.as_str(), |s| s.kind.name());
         if o.device.is_err() {
             // Said once above, on the backend's own line.
-            println!("{backend:<6} {:>5} {:<13} {:>12}", "-", "-", "did not run");
+            println!("{backend:<8} {:>5} {:<13} {:>12}", "-", "-", "did not run");
             continue;
         }
         for m in &o.results {
@@ -265,7 +270,7 @@ fn main() {
                 _ => "-".into(),
             };
             println!(
-                "{:<6} {:>5} {:<13} {:>12} {:>12} {:>16} {:>10} {:>10}",
+                "{:<8} {:>5} {:<13} {:>12} {:>12} {:>16} {:>10} {:>10}",
                 backend,
                 m.batch,
                 m.step,

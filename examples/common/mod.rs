@@ -69,7 +69,7 @@ impl DataArgs {
 /// Which backend to run on.
 #[derive(clap::Args, Debug, Clone)]
 pub struct DeviceArgs {
-    /// Backend: auto (CUDA, then a GPU through wgpu, then the CPU), cpu, wgpu or cuda.
+    /// Backend: auto (CUDA, then a GPU through wgpu, then LibTorch where built, then the CPU), cpu, wgpu, cuda or libtorch.
     #[arg(long, default_value = "auto")]
     pub device: Preference,
     /// Shorthand for --device cpu.

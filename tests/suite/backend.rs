@@ -22,11 +22,12 @@ fn device_names_parse() {
     assert_eq!("wgpu".parse::<Preference>().unwrap(), Preference::Only(Kind::Wgpu));
     assert_eq!("vulkan".parse::<Preference>().unwrap(), Preference::Only(Kind::Wgpu));
     assert_eq!("cuda".parse::<Preference>().unwrap(), Preference::Only(Kind::Cuda));
+    assert_eq!("tch".parse::<Preference>().unwrap(), Preference::Only(Kind::LibTorch));
     for kind in Kind::ALL {
         assert_eq!(kind.to_string().parse::<Preference>().unwrap(), Preference::Only(kind));
     }
     let err = "tpu".parse::<Preference>().unwrap_err();
-    assert!(err.contains("`tpu`") && err.contains("auto, cuda, wgpu, cpu"), "{err}");
+    assert!(err.contains("`tpu`") && err.contains("auto, cuda, wgpu, libtorch, cpu"), "{err}");
 }
 
 #[test]
@@ -60,6 +61,8 @@ fn auto_names_what_it_passed_over() {
     match selected.kind {
         // A machine with a GPU (or a software Vulkan device) may pick it.
         Kind::Wgpu | Kind::Cuda => {}
+        // Built with `tch`, LibTorch comes before Flex.
+        Kind::LibTorch => assert!(selected.description.starts_with("libtorch"), "{selected}"),
         Kind::Cpu => {
             let why = selected.fallback_reason.expect("falling back to the CPU is announced");
             assert!(why.contains("cuda") || why.contains("CUDA"), "{why}");
@@ -72,6 +75,24 @@ fn auto_names_what_it_passed_over() {
 fn asking_for_a_backend_not_built_is_an_error() {
     let err = backend::run(Preference::Only(Kind::Cuda), Probe).unwrap_err();
     assert!(err.contains("`cuda` feature"), "{err}");
+}
+
+#[cfg(not(feature = "tch"))]
+#[test]
+fn libtorch_needs_its_feature() {
+    let err = backend::run(Preference::Only(Kind::LibTorch), Probe).unwrap_err();
+    assert!(err.contains("`tch` feature"), "{err}");
+    assert!(!Kind::LibTorch.is_gpu() && Kind::Cuda.is_gpu() && Kind::Wgpu.is_gpu() && !Kind::Cpu.is_gpu());
+}
+
+#[cfg(feature = "tch")]
+#[test]
+fn libtorch_runs_on_the_cpu() {
+    let (name, selected) = backend::run(Preference::Only(Kind::LibTorch), Probe).unwrap();
+    assert!(name.contains("libtorch<cpu>"), "{name}");
+    assert!(selected.description.starts_with("libtorch: LibTorch on the CPU"), "{}", selected.description);
+    let d = "libtorch,libtorch".parse::<Devices>().unwrap();
+    assert_eq!(d.of::<burn::backend::LibTorch>(), vec![burn::backend::libtorch::LibTorchDevice::Cpu; 2]);
 }
 
 #[test]

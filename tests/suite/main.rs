@@ -3,5 +3,7 @@
 
 mod backend;
 mod common;
+#[cfg(feature = "tch")]
+mod libtorch;
 mod studio_api;
 mod studio_browser;

@@ -6,11 +6,22 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{
     BatchNorm, BatchNormConfig, GroupNorm, GroupNormConfig, InstanceNorm, InstanceNormConfig, PaddingConfig2d,
 };
-use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
+use burn::tensor::activation::{relu, sigmoid, tanh};
 use burn::tensor::{Tensor, backend::Backend};
 
 use crate::config::{Norm, WeightInit};
 use crate::norm;
+
+/// LeakyReLU as `x * s`, where `s` is `slope` where `x < 0` and 1 elsewhere, computed apart from
+/// the graph (a comparison cuts it). The values are Burn's `leaky_relu`'s bit for bit and so are
+/// the gradients (up to the sign of a zero); but Burn's autodiff differentiates that one as a masked select of `x` and `x * slope`, whose
+/// backward builds two zero tensors, two masked selects and their sum, where this one's backward is
+/// one multiplication (and the gradient penalty's second pass is as short).
+fn leaky_relu<B: Backend, const D: usize>(x: Tensor<B, D>, slope: f64) -> Tensor<B, D> {
+    let negative = x.clone().lower_elem(0.0);
+    let s = x.ones_like().mask_fill(negative, slope);
+    x * s
+}
 
 /// Burn's initializer for `init`'s weights.
 fn initializer(init: WeightInit) -> Initializer {

@@ -1,6 +1,7 @@
 //! The attgan-core test suite: one test binary (each test file used to be its own binary, compiled and
 //! linked against the whole stack again; one binary builds in a fraction of the time).
 
+mod activation;
 mod allocator;
 mod attributes;
 mod common;
