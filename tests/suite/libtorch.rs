@@ -9,8 +9,8 @@
 
 use attgan::AttGanConfig;
 use attgan_core::loss::Phase;
-use attgan_train::{AttGan, Preset};
 use attgan_train::training::step::{StepInputs, critic_grads_on, generator_grads_on};
+use attgan_train::{AttGan, Preset};
 use burn::backend::libtorch::LibTorchDevice;
 use burn::backend::{Autodiff, Flex, LibTorch};
 use burn::module::{Module, ModuleVisitor, Param, ParamId};
