@@ -12,7 +12,8 @@
 //!
 //! The price: memory freed after the peak is not given back to the system until the process
 //! ends. A program that trains or edits and then does something else for a long time may not
-//! want it; the facade's backend selection applies it only when it picks the CPU backend.
+//! want it; the facade's backend selection applies it only when it picks a CPU backend (Flex, or
+//! LibTorch, which allocates through malloc too: a batch-8 critic step 1.77 -> 1.31 s).
 //!
 //! A no-op (returning `false`) where the C library is not glibc. Threads other than the main one
 //! allocate from arenas of at most 64 MiB, so blocks larger than that are still mapped apart.
