@@ -134,14 +134,14 @@ impl Kind {
             Kind::LibTorch => {
                 // LibTorch's CPU allocator is glibc's malloc too: the same setting saves the
                 // same page faults (batch-8 critic step 1.77 -> 1.31 s; see the module).
-                attgan_core::allocator::keep_freed_memory();
+                keep_freed_memory();
                 job.run::<Autodiff<LibTorch>>(burn::backend::libtorch::LibTorchDevice::Cpu, selected)
             }
             #[cfg(feature = "flex")]
             Kind::Cpu => {
                 // A CPU step reuses megabyte buffers; keep them in malloc's heap instead of
                 // page-faulting them in again every step (batch-1 iteration 10.33 -> 8.73 s; see the module).
-                attgan_core::allocator::keep_freed_memory();
+                keep_freed_memory();
                 job.run::<Autodiff<Cpu>>(Default::default(), selected)
             }
             #[allow(unreachable_patterns)]
@@ -469,4 +469,13 @@ impl fmt::Display for MemoryReading {
 fn device_memory<R: burn::cubecl::Runtime>(device: &R::Device) -> Option<MemoryReading> {
     let usage = R::client(device).memory_usage().ok()?;
     Some(MemoryReading::Device { in_use: usage.bytes_in_use, reserved: usage.bytes_reserved })
+}
+
+/// The CPU backends' allocator setting ([`attgan_core::allocator`]), unless the environment
+/// declines it (`ATTGAN_KEEP_FREED_MEMORY=0`).
+#[cfg(any(feature = "flex", feature = "tch"))]
+fn keep_freed_memory() {
+    if attgan_core::allocator::wanted() {
+        attgan_core::allocator::keep_freed_memory();
+    }
 }

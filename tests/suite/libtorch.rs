@@ -76,6 +76,10 @@ fn assert_same_gradients(what: &str, torch: &[Grad], reference: &[Grad]) {
             torch.iter().find(|(i, ..)| i == id).unwrap_or_else(|| panic!("{what}: no LibTorch gradient for {id}"));
         assert_eq!(torch_dims, dims, "{what}: shape of {id}'s gradient");
         let err = relative_error(torch_values, values);
+        eprintln!(
+            "DBG {id} {dims:?} err {err:.2e} norm {:.3e}",
+            values.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt()
+        );
         if err > worst.0 {
             worst = (err, *id);
         }
@@ -91,8 +95,29 @@ fn assert_same_losses(what: &str, torch: &[(attgan_core::Term, f64)], reference:
     }
 }
 
+/// oneDNN's AVX-512 kernels (LibTorch's convolutions on a CPU that has AVX-512) change a
+/// critic step's gradients of D's first two layers by up to 5.75e-3 relative on this test's
+/// 32x32 model (measured on a Xeon with AVX-512 FP16 and BF16, 2026-12-05), though each
+/// convolution and transposed convolution agrees with Flex's to 1e-6 on its own; limited to
+/// AVX2 (`ONEDNN_MAX_CPU_ISA=AVX2`, read once per process) the whole step agrees to 3e-6. The
+/// comparison therefore runs in a child process with that limit where the variable is unset,
+/// so that it checks Burn's autodiff and the model on LibTorch, not oneDNN's AVX-512 rounding.
+const ISA: &str = "ONEDNN_MAX_CPU_ISA";
+
 #[test]
 fn libtorch_computes_the_losses_and_gradients_flex_computes() {
+    if std::env::var_os(ISA).is_none() {
+        let name = "libtorch::libtorch_computes_the_losses_and_gradients_flex_computes";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--nocapture", "--test-threads", "1"])
+            .env(ISA, "AVX2")
+            .output()
+            .expect("the test binary runs again");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        eprintln!("{text}");
+        assert!(out.status.success() && text.contains("1 passed"), "the comparison under {ISA}=AVX2 failed");
+        return;
+    }
     for config in configs() {
         same_steps(&config);
     }

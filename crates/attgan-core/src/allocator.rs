@@ -11,9 +11,12 @@
 //! 8 the change was within the run-to-run noise (21.8 s before, 22.1 s after).
 //!
 //! The price: memory freed after the peak is not given back to the system until the process
-//! ends. A program that trains or edits and then does something else for a long time may not
-//! want it; the facade's backend selection applies it only when it picks a CPU backend (Flex, or
-//! LibTorch, which allocates through malloc too: a batch-8 critic step 1.77 -> 1.31 s).
+//! ends, and blocks of many sizes fragment the heap, so the peak resident set grows by a few
+//! hundred MiB over the first iterations. A program that trains or edits and then does something
+//! else for a long time may not want it; the facade's backend selection applies it only when it
+//! picks a CPU backend (Flex, or LibTorch, which allocates through malloc too: a batch-8 critic
+//! step 1.77 -> 1.31 s), and not at all when the environment says `ATTGAN_KEEP_FREED_MEMORY=0`
+//! ([`wanted`]).
 //!
 //! A no-op (returning `false`) where the C library is not glibc. Threads other than the main one
 //! allocate from arenas of at most 64 MiB, so blocks larger than that are still mapped apart.
@@ -24,6 +27,12 @@ pub const MMAP_THRESHOLD: i32 = 1 << 30;
 /// The heap's free top is given back to the system only above this size (2 GiB, the most
 /// `mallopt` takes).
 pub const TRIM_THRESHOLD: i32 = i32::MAX;
+
+/// Whether the environment lets the facade keep freed memory: yes unless
+/// `ATTGAN_KEEP_FREED_MEMORY` is `0` (less memory, slower CPU steps).
+pub fn wanted() -> bool {
+    std::env::var_os("ATTGAN_KEEP_FREED_MEMORY").is_none_or(|v| v != "0")
+}
 
 /// Keeps freed memory in malloc's heap for reuse (see the module docs). Returns whether both
 /// settings took effect; safe to call more than once and from any thread.

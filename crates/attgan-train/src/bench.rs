@@ -7,9 +7,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use crate::optim::FusedAdam;
 use attgan_core::AttGanConfig;
 use burn::module::AutodiffModule;
-use burn::optim::Adam;
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{Distribution, Tensor};
@@ -77,7 +77,7 @@ impl FromStr for BenchStep {
 /// G and D/C of a config, their Adam, and one random batch, ready to be stepped.
 pub struct StepBench<B: AutodiffBackend> {
     model: Option<AttGan<B>>,
-    optim: OptimizerAdaptor<Adam, AttGan<B>, B>,
+    optim: OptimizerAdaptor<FusedAdam, AttGan<B>, B>,
     with_penalty: StepSettings,
     without_penalty: StepSettings,
     xa: Tensor<B, 4>,

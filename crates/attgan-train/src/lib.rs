@@ -1,6 +1,7 @@
 //! Training AttGAN on Burn's Learner. Read it top-down, as Burn's own examples:
 //!
-//! - [`model`]: [`AttGan`] (G and D/C as one module) and the paper's Adam ([`adam`]);
+//! - [`model`]: [`AttGan`] (G and D/C as one module) and the paper's Adam ([`adam`]), updated
+//!   in one pass on the CPU ([`optim`]);
 //! - [`data`]: CelebA and CelebA-HQ in their published layouts, preprocessing, batching, the
 //!   deterministic training loader, `verify`;
 //! - [`synthetic`]: a synthetic CelebA-format world of drawn faces, and an oracle that reads
@@ -18,6 +19,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod model;
+pub mod optim;
 pub mod progress;
 pub mod synthetic;
 pub mod training;

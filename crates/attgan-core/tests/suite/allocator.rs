@@ -1,6 +1,6 @@
 //! The allocator setting the CPU backend runs under (allocator.rs).
 
-use attgan_core::allocator::keep_freed_memory;
+use attgan_core::allocator::{keep_freed_memory, wanted};
 
 /// glibc takes both thresholds (mallopt returns 1 for each); elsewhere the call is a no-op.
 #[test]
@@ -40,4 +40,25 @@ fn a_freed_large_block_comes_back_without_page_faults() {
     let second = minor_faults() - before - first;
     assert!(first >= pages / 2, "the first fill should fault its pages in ({first} faults for {pages} pages)");
     assert!(second < pages / 10, "the second fill took {second} page faults for {pages} pages: the block was unmapped");
+}
+
+/// `ATTGAN_KEEP_FREED_MEMORY=0` declines the setting; anything else, or nothing, keeps it.
+#[test]
+fn the_environment_can_decline_the_setting() {
+    const VAR: &str = "ATTGAN_KEEP_FREED_MEMORY";
+    // SAFETY: no other test of this binary reads or writes this variable.
+    let set = |value: Option<&str>| unsafe {
+        match value {
+            Some(v) => std::env::set_var(VAR, v),
+            None => std::env::remove_var(VAR),
+        }
+    };
+    let before = std::env::var(VAR).ok();
+    set(Some("0"));
+    assert!(!wanted());
+    set(Some("1"));
+    assert!(wanted());
+    set(None);
+    assert!(wanted());
+    set(before.as_deref());
 }

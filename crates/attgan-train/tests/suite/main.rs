@@ -8,6 +8,7 @@ mod data;
 mod eval;
 mod learns;
 mod nodes;
+mod optim;
 mod parallel;
 mod presets;
 mod step;

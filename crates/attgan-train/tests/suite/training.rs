@@ -95,8 +95,16 @@ fn a_short_run_writes_metrics_curves_samples_checkpoints_and_g() {
     let _lock = crate::common::rng_lock();
     let config = tiny();
     let out = out_dir("full");
+    let fused_before = attgan_train::optim::fused_updates();
     let summary = fit(&config, &out, false, Limits::default()).unwrap();
     assert!(!summary.interrupted);
+    // The Learner's steps update in place: D's 7 critic steps after its first one and G's 3
+    // generator steps after its first one take the fused Adam for every trained tensor.
+    let fused = attgan_train::optim::fused_updates() - fused_before;
+    let trained = attgan_train::AttGan::<B>::new(&config.model, &Default::default());
+    let expected = 7 * crate::optim::trainable(&trained.d) + 3 * crate::optim::trainable(&trained.g);
+    assert!(expected > 0);
+    assert!(fused >= expected, "{fused} fused updates, expected {expected} or more");
 
     let rows = read_csv(out.join("metrics.csv")).unwrap();
     let per_epoch = data(&config).0.len() / config.batch_size;
