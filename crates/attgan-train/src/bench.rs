@@ -7,7 +7,6 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use crate::optim::FusedAdam;
 use attgan_core::AttGanConfig;
 use burn::module::AutodiffModule;
 use burn::optim::adaptor::OptimizerAdaptor;
@@ -19,6 +18,7 @@ use rand::rngs::StdRng;
 use attgan_core::Term;
 
 use crate::model::{AttGan, StepSettings, adam};
+use crate::optim::FusedAdam;
 use crate::training::step::{critic_step, generator_step};
 
 /// A step that the benches time.
