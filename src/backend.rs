@@ -40,8 +40,8 @@ pub enum Kind {
     /// GPUs through Vulkan, Metal or DX12 (feature `wgpu`).
     Wgpu,
     /// PyTorch's C++ library on the CPU (feature `tch`): its oneDNN convolutions and vectorised
-    /// element-wise kernels: on the 2-core machine 2.2-3.1x Flex's training speed for the 128
-    /// model and 1.55x for the quick run's 32x32 one (docs/benchmarks.md). Needs LibTorch 2.9 at
+    /// element-wise kernels: on the 2-core machine 2.2-2.8x Flex's training speed for the 128
+    /// model and 1.8x for the quick run's 32x32 one (docs/benchmarks.md). Needs LibTorch 2.9 at
     /// build and run time (README, "Faster on the CPU: LibTorch").
     LibTorch,
     /// The pure-Rust CPU backend Flex (feature `flex`).

@@ -269,8 +269,10 @@ impl Buffers for burn::backend::Flex {
 #[cfg(feature = "tch")]
 impl Buffers for burn::backend::LibTorch {
     fn buffer(t: &Self::FloatTensorPrimitive) -> Option<&[f32]> {
+        use burn::backend::libtorch::LibTorchDevice;
         use burn::tensor::TensorMetadata;
-        let host = t.tensor.device() == tch::Device::Cpu;
+        use burn::tensor::ops::FloatTensorOps;
+        let host = Self::float_device(t) == LibTorchDevice::Cpu;
         if !(host && t.dtype() == DType::F32 && t.tensor.is_contiguous()) {
             return None;
         }
