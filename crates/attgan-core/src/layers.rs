@@ -155,8 +155,8 @@ impl<B: Backend> Conv<B> {
     /// Applies the (transposed) convolution.
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         match self {
-            Self::Down(c) => c.forward(x),
-            Self::Up(c) => c.forward(x),
+            Self::Down(c) => crate::conv::forward_conv2d(c, x),
+            Self::Up(c) => crate::conv::forward_conv_transpose2d(c, x),
         }
     }
 

@@ -21,6 +21,7 @@ pub mod atomic;
 pub mod attribute_classifier;
 pub mod attributes;
 pub mod config;
+pub mod conv;
 pub mod discriminator;
 pub mod editor;
 pub mod edits;
@@ -37,6 +38,7 @@ pub mod quality;
 pub mod safetensors;
 pub mod samples;
 pub mod session;
+pub mod specialize;
 pub mod summary;
 
 pub use config::{AttGanConfig, Nonlinearity, Norm, WeightInit};

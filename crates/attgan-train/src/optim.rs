@@ -21,7 +21,7 @@
 //! else (a GPU backend, each parameter's first step, which creates the moments) goes through
 //! Burn's Adam unchanged.
 
-use std::any::Any;
+use attgan_core::specialize::cast;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use burn::module::AutodiffModule;
@@ -117,15 +117,6 @@ struct Step<B: Backend, const D: usize> {
     tensor: Tensor<B, D>,
     grad: Tensor<B, D>,
     state: AdamState<B, D>,
-}
-
-/// `value` as a `T`, or back unchanged when `A` is not `T` (how a generic step finds its backend).
-fn cast<A: 'static, T: 'static>(value: A) -> Result<T, A> {
-    let mut slot = Some(value);
-    match (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>() {
-        Some(cast) => Ok(cast.take().expect("filled above")),
-        None => Err(slot.expect("not taken")),
-    }
 }
 
 impl FusedAdam {

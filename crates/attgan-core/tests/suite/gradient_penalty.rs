@@ -112,7 +112,7 @@ impl<Bk: AutodiffBackend> ModuleVisitor<Bk> for Dot<'_, Bk> {
 #[test]
 fn penalty_gradient_matches_finite_differences() {
     let _guard = lock();
-    for (norm, seed) in [(Norm::Instance, 7u64), (Norm::None, 10), (Norm::Layer, 9)] {
+    for (norm, seed) in [(Norm::Instance, 7u64), (Norm::None, 10), (Norm::Layer, 9), (Norm::Batch, 11)] {
         let (_, d) = tiny_critic(norm);
         let x_hat = points(seed, 4, 8);
         let gp = gradient_penalty_at(&d, x_hat.clone());
