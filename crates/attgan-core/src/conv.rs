@@ -37,7 +37,7 @@ pub fn conv2d<B: Backend>(
     options: ConvOptions<2>,
 ) -> Tensor<B, 4> {
     #[cfg(feature = "tch")]
-    let (x, weight, bias) = match libtorch::conv2d(x, weight, bias, options.clone()) {
+    let (x, weight, bias) = match libtorch::convolution((x, weight, bias), libtorch::Kind::Conv(options.clone())) {
         Ok(y) => return y,
         Err(args) => args,
     };
@@ -53,7 +53,7 @@ pub fn conv_transpose2d<B: Backend>(
     options: ConvTransposeOptions<2>,
 ) -> Tensor<B, 4> {
     #[cfg(feature = "tch")]
-    let (x, weight, bias) = match libtorch::conv_transpose2d(x, weight, bias, options.clone()) {
+    let (x, weight, bias) = match libtorch::convolution((x, weight, bias), libtorch::Kind::Transpose(options.clone())) {
         Ok(y) => return y,
         Err(args) => args,
     };
@@ -130,43 +130,26 @@ mod libtorch {
 
     /// A convolution or a transposed one, with its options.
     #[derive(Debug, Clone)]
-    enum Kind {
+    pub(super) enum Kind {
         Conv(ConvOptions<2>),
         Transpose(ConvTransposeOptions<2>),
     }
 
-    pub(super) fn conv2d<B: Backend>(
-        x: Tensor<B, 4>,
-        weight: Tensor<B, 4>,
-        bias: Option<Tensor<B, 1>>,
-        options: ConvOptions<2>,
-    ) -> Result<Tensor<B, 4>, Args<B>> {
-        let args = match cast::<Args<B>, Args<Plain>>((x, weight, bias)) {
-            Ok((x, w, b)) => return Ok(back(inference(x, w, b, Kind::Conv(options)))),
+    /// The convolution on LibTorch with or without autodiff, or `args` back for any other
+    /// backend (and for a transposed convolution in the penalty's outer pass, which AttGAN does
+    /// not take).
+    pub(super) fn convolution<B: Backend>(args: Args<B>, kind: Kind) -> Result<Tensor<B, 4>, Args<B>> {
+        let args = match cast::<Args<B>, Args<Plain>>(args) {
+            Ok((x, w, b)) => return Ok(back(inference(x, w, b, kind))),
             Err(args) => args,
         };
         let args = match cast::<Args<B>, Args<Level1>>(args) {
-            Ok((x, w, b)) => return Ok(back(level1(x, w, b, Kind::Conv(options)))),
+            Ok((x, w, b)) => return Ok(back(level1(x, w, b, kind))),
             Err(args) => args,
         };
+        let Kind::Conv(options) = kind else { return Err(args) };
         match cast::<Args<B>, Args<Level2>>(args) {
             Ok((x, w, b)) => Ok(back(level2_conv2d(x, w, b, options))),
-            Err(args) => Err(args),
-        }
-    }
-
-    pub(super) fn conv_transpose2d<B: Backend>(
-        x: Tensor<B, 4>,
-        weight: Tensor<B, 4>,
-        bias: Option<Tensor<B, 1>>,
-        options: ConvTransposeOptions<2>,
-    ) -> Result<Tensor<B, 4>, Args<B>> {
-        let args = match cast::<Args<B>, Args<Plain>>((x, weight, bias)) {
-            Ok((x, w, b)) => return Ok(back(inference(x, w, b, Kind::Transpose(options)))),
-            Err(args) => args,
-        };
-        match cast::<Args<B>, Args<Level1>>(args) {
-            Ok((x, w, b)) => Ok(back(level1(x, w, b, Kind::Transpose(options)))),
             Err(args) => Err(args),
         }
     }
@@ -219,9 +202,9 @@ mod libtorch {
         t.shape().num_elements()
     }
 
-    /// Whether the options are ones the matrix-product kernels handle (dilation 1, one group).
-    fn plain(stride_dilation_groups: ([usize; 2], usize)) -> bool {
-        stride_dilation_groups == ([1, 1], 1)
+    /// Whether the matrix-product kernels handle these options (dilation 1, one group).
+    fn plain(dilation: [usize; 2], groups: usize) -> bool {
+        dilation == [1, 1] && groups == 1
     }
 
     /// The forward kernel: im2col + GEMM where [`uses_gemm_for_data`] says so, Burn's otherwise.
@@ -232,13 +215,13 @@ mod libtorch {
             Kind::Conv(o) => {
                 let out =
                     [(h + 2 * o.padding[0] - k_h) / o.stride[0] + 1, (wd + 2 * o.padding[1] - k_w) / o.stride[1] + 1];
-                if !(plain((o.dilation, o.groups)) && uses_gemm_for_data(n, out[0] * out[1], elements(&w))) {
+                if !(plain(o.dilation, o.groups) && uses_gemm_for_data(n, out[0] * out[1], elements(&w))) {
                     return Plain::conv2d(x, w, b, o);
                 }
                 gemm_conv(&x, &w, o.stride, o.padding, out)
             }
             Kind::Transpose(o) => {
-                if !(plain((o.dilation, o.groups)) && uses_gemm_for_data(n, h * wd, elements(&w))) {
+                if !(plain(o.dilation, o.groups) && uses_gemm_for_data(n, h * wd, elements(&w))) {
                     return Plain::conv_transpose2d(x, w, b, o);
                 }
                 let out = [
@@ -263,7 +246,7 @@ mod libtorch {
         match kind {
             Kind::Conv(o) => {
                 let [n, _, out_h, out_w] = dims(&grad);
-                if plain((o.dilation, o.groups)) && uses_gemm_for_data(n, out_h * out_w, elements(&w)) {
+                if plain(o.dilation, o.groups) && uses_gemm_for_data(n, out_h * out_w, elements(&w)) {
                     gemm_conv_adjoint(&grad, &w, o.stride, o.padding, [h, wd])
                 } else {
                     Plain::conv2d_x_backward(x, w, grad, o.clone())
@@ -271,7 +254,7 @@ mod libtorch {
             }
             Kind::Transpose(o) => {
                 let n = dims(&x)[0];
-                if plain((o.dilation, o.groups)) && uses_gemm_for_data(n, h * wd, elements(&w)) {
+                if plain(o.dilation, o.groups) && uses_gemm_for_data(n, h * wd, elements(&w)) {
                     gemm_conv(&grad, &w, o.stride, o.padding, [h, wd])
                 } else {
                     Plain::conv_transpose2d_x_backward(w, grad, o.clone())
@@ -489,7 +472,7 @@ mod libtorch {
     fn weight_grad(x: TchTensor, w: TchTensor, grad: TchTensor, kind: Kind) -> TchTensor {
         match kind {
             Kind::Conv(o)
-                if plain((o.dilation, o.groups)) && {
+                if plain(o.dilation, o.groups) && {
                     let [n, _, h, w_] = dims(&grad);
                     uses_gemm(n, h * w_, elements(&w))
                 } =>
@@ -498,7 +481,7 @@ mod libtorch {
             }
             Kind::Conv(o) => Plain::conv2d_weight_backward(x, w, grad, o),
             Kind::Transpose(o)
-                if plain((o.dilation, o.groups)) && {
+                if plain(o.dilation, o.groups) && {
                     let [n, _, h, w_] = dims(&x);
                     uses_gemm(n, h * w_, elements(&w))
                 } =>
